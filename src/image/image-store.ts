@@ -24,6 +24,11 @@ export interface ImageRecord {
   parent?: Digest;
   /** When the image last received a tag (Docker's Metadata.LastTagTime). */
   lastTagTime?: string;
+  /**
+   * The manifest this image was last pulled or pushed with, kept in the blob store so a
+   * later push sends the same bytes and the image keeps its digest across registries.
+   */
+  manifest?: { digest: Digest; mediaType: string };
 }
 
 export interface StoredImage {
@@ -107,10 +112,12 @@ export class ImageStore {
     return images;
   }
 
-  /** Removes the record and config blob; references and layers are the caller's business. */
+  /** Removes the record, config and manifest blobs; references and layers are the caller's business. */
   async delete(id: Digest): Promise<void> {
+    const record = await readJsonIfExists<ImageRecord>(this.recordPath(id));
     await rm(this.recordPath(id), { force: true });
     await this.blobs.delete(id);
+    if (record?.manifest !== undefined) await this.blobs.delete(record.manifest.digest);
   }
 
   async updateRecord(record: ImageRecord): Promise<void> {

@@ -11,7 +11,7 @@ import { type ImageFilters, type ListCandidate, selectImages, validateImageFilte
 import { ImageStore, type StoredImage } from './image-store.js';
 import { type HistoryItem, type ImageInspect, type ImageSummary, historyView, inspectView, summaryView } from './image-views.js';
 import { type ImportOptions, importRootfs, repoTagReference } from './import.js';
-import { LayerStore } from './layer-store.js';
+import { type LayerRecord, LayerStore } from './layer-store.js';
 import { parseNormalizedNamed, withDefaultTag } from './reference.js';
 import { RootfsManager } from './rootfs.js';
 
@@ -78,11 +78,20 @@ export class ImageService {
   private async collectLayersLocked(chainIds: readonly Digest[]): Promise<Digest[]> {
     const used = await this.rootfs.layersInUse();
     for (const image of await this.images.list()) for (const chainId of image.chainIds) used.add(chainId);
-    const removed: Digest[] = [];
+    const removed: LayerRecord[] = [];
     for (const chainId of [...chainIds].reverse()) {
-      if (!used.has(chainId) && (await this.layers.remove(chainId))) removed.push(chainId);
+      const layer = used.has(chainId) ? undefined : await this.layers.remove(chainId);
+      if (layer !== undefined) removed.push(layer);
     }
-    return removed;
+    await this.removeOrphanedBlobs(removed.flatMap((layer) => (layer.compressed ?? []).map((form) => form.digest)));
+    return removed.map((layer) => layer.chainId);
+  }
+
+  /** Deletes those of these compressed layer blobs that no remaining layer lists. */
+  private async removeOrphanedBlobs(digests: readonly Digest[]): Promise<void> {
+    if (digests.length === 0) return;
+    const listed = new Set((await this.layers.list()).flatMap((layer) => (layer.compressed ?? []).map((form) => form.digest)));
+    for (const digest of new Set(digests)) if (!listed.has(digest)) await this.blobs.delete(digest);
   }
 
   import(source: Readable, options: ImportOptions = {}): Promise<Digest> {

@@ -9,6 +9,15 @@ import { KeyedMutex } from '../store/keyed-mutex.js';
 import { chainIdOf } from './chain-id.js';
 import { applyLayer } from '../tar/apply-layer.js';
 
+/** A compressed form of a layer kept in the blob store, exactly as a registry or archive served it. */
+export interface CompressedLayer {
+  digest: Digest;
+  size: number;
+  mediaType: string;
+  /** Repositories (`host/path`) known to hold this blob, for cross-repository mounts on push. */
+  sources: string[];
+}
+
 export interface LayerRecord {
   chainId: Digest;
   diffId: Digest;
@@ -17,6 +26,12 @@ export interface LayerRecord {
   size: number;
   /** Name of this layer's symlink in the short-link directory, used in overlay mount options. */
   short: string;
+  /**
+   * Compressed blobs this layer was received as. Kept so that a push or save sends the very
+   * bytes (and digests) the image came with instead of recompressing; their blobs are removed
+   * with the last layer that lists them.
+   */
+  compressed?: CompressedLayer[];
 }
 
 /**
@@ -229,20 +244,37 @@ export class LayerStore {
   }
 
   /**
-   * Removes a layer unless an operation in progress has pinned it. The directory is
-   * first renamed away, so a crash mid-delete never leaves a half layer under its name.
+   * Records a compressed blob of the layer (already in the blob store), merging the
+   * repositories known to hold it with those recorded before.
    */
-  async remove(chainId: Digest): Promise<boolean> {
+  async addCompressed(chainId: Digest, form: CompressedLayer): Promise<void> {
+    await this.chainLocks.run(chainId, async () => {
+      const layer = await this.require(chainId);
+      const forms = layer.compressed ?? [];
+      const known = forms.find((existing) => existing.digest === form.digest);
+      if (known === undefined) forms.push({ ...form, sources: [...new Set(form.sources)] });
+      else if (form.sources.every((source) => known.sources.includes(source))) return;
+      else known.sources = [...new Set([...known.sources, ...form.sources])];
+      await writeJsonAtomic(join(this.layerDir(chainId), 'layer.json'), { ...layer, compressed: forms });
+    });
+  }
+
+  /**
+   * Removes a layer unless an operation in progress has pinned it; returns the removed
+   * layer's record. The directory is first renamed away, so a crash mid-delete never
+   * leaves a half layer under its name.
+   */
+  async remove(chainId: Digest): Promise<LayerRecord | undefined> {
     return this.chainLocks.run(chainId, async () => {
-      if (this.pins.has(chainId)) return false;
+      if (this.pins.has(chainId)) return undefined;
       const layer = await this.get(chainId);
-      if (layer === undefined) return false;
+      if (layer === undefined) return undefined;
       await mkdir(this.tmpDir, { recursive: true });
       const doomed = join(this.tmpDir, `removing-${randomBytes(8).toString('hex')}`);
       await rename(this.layerDir(chainId), doomed);
       await rm(join(this.linksDir, layer.short), { force: true });
       await rm(doomed, { recursive: true, force: true });
-      return true;
+      return layer;
     });
   }
 }
