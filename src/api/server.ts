@@ -11,6 +11,7 @@ import { addContainerRoutes } from './routes/containers.js';
 import { addEventRoutes } from './routes/events.js';
 import { addExecRoutes } from './routes/exec.js';
 import { addImageRoutes } from './routes/images.js';
+import { addRegistryRoutes } from './routes/registry.js';
 import { addSystemRoutes } from './routes/system.js';
 import { addObjectLookups } from './routes/object-lookups.js';
 import { addUnsupportedRoutes } from './routes/unsupported.js';
@@ -31,6 +32,7 @@ function buildRouter(backend: ApiBackend): Router<Route> {
   addSystemRoutes(router, backend);
   addContainerRoutes(router, backend);
   addExecRoutes(router, backend);
+  addRegistryRoutes(router, backend);
   addImageRoutes(router, backend);
   addEventRoutes(router, backend);
   addArchiveRoutes(router, backend);

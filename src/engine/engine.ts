@@ -3,6 +3,7 @@ import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { ImageService } from '../image/images.js';
+import { RegistryAccess } from '../image/registry/registry-access.js';
 import { prepareCgroupLayout, type CgroupLayout } from '../runtime/cgroup-layout.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
 import { ContainerPaths } from './container-paths.js';
@@ -75,6 +76,13 @@ export class Engine {
     let containers: ContainerService | undefined;
     const images = await ImageService.open(config['data-root'], {
       containersUsing: (imageId) => containers?.containersUsingImage(imageId) ?? [],
+      registries: new RegistryAccess({
+        insecureRegistries: config['insecure-registries'],
+        registryMirrors: config['registry-mirrors'],
+        maxConcurrentDownloads: config['max-concurrent-downloads'],
+        maxConcurrentUploads: config['max-concurrent-uploads'],
+        maxDownloadAttempts: config['max-download-attempts'],
+      }),
     });
     containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups }, images, events);
     await containers.load();
@@ -100,6 +108,8 @@ export class Engine {
       cgroups: this.cgroups,
       warnings: this.warnings,
       engineId: this.engineId,
+      insecureRegistries: this.config['insecure-registries'],
+      registryMirrors: this.config['registry-mirrors'],
     });
   }
 

@@ -57,6 +57,8 @@ export interface InfoSources {
   cgroups: CgroupLayout;
   warnings: string[];
   engineId: string;
+  insecureRegistries: readonly string[];
+  registryMirrors: readonly string[];
 }
 
 export async function systemInfo(sources: InfoSources): Promise<object> {
@@ -96,7 +98,11 @@ export async function systemInfo(sources: InfoSources): Promise<object> {
     OSType: 'linux',
     Architecture: arch() === 'x64' ? 'x86_64' : arch(),
     IndexServerAddress: 'https://index.docker.io/v1/',
-    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+    RegistryConfig: {
+      IndexConfigs: {},
+      InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128', ...sources.insecureRegistries.filter((entry) => entry.includes('/'))],
+      Mirrors: [...sources.registryMirrors],
+    },
     NCPU: cpus().length,
     MemTotal: totalmem(),
     DockerRootDir: sources.dataRoot,

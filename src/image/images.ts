@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { invalidArgument, notFound } from '../common/errors.js';
+import { invalidArgument, notFound, notImplemented } from '../common/errors.js';
 import { BlobStore } from '../store/blob-store.js';
 import type { Digest } from '../store/digest.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
@@ -12,7 +12,14 @@ import { ImageStore, type StoredImage } from './image-store.js';
 import { type HistoryItem, type ImageInspect, type ImageSummary, historyView, inspectView, summaryView } from './image-views.js';
 import { type ImportOptions, importRootfs, repoTagReference } from './import.js';
 import { type LayerRecord, LayerStore } from './layer-store.js';
-import { parseNormalizedNamed, withDefaultTag } from './reference.js';
+import { familiarName, parseNormalizedNamed, referenceName, validateTag, withDefaultTag } from './reference.js';
+import { type ProgressSink, ignoreProgress } from './progress.js';
+import { pullImage, pullReference } from './registry/pull.js';
+import { type PushResult, pushImage } from './registry/push.js';
+import { RegistryAccess } from './registry/registry-access.js';
+import { type LoginResult, login } from './registry/registry-login.js';
+import { type SearchFilters, type SearchResult, searchRegistry } from './registry/registry-search.js';
+import type { RegistryCredentials } from './registry/registry-session.js';
 import { RootfsManager } from './rootfs.js';
 
 export const defaultDataRoot = '/var/lib/berth';
@@ -20,6 +27,14 @@ export const defaultDataRoot = '/var/lib/berth';
 export interface ImageServiceOptions {
   /** Which containers use an image; the container code supplies it. Without it no image is in use. */
   containersUsing?: ContainersUsingImage;
+  /** Registry settings (mirrors, insecure registries, concurrency); Docker's defaults without. */
+  registries?: RegistryAccess;
+}
+
+export interface TransferOptions {
+  credentials?: RegistryCredentials;
+  signal?: AbortSignal;
+  onProgress?: ProgressSink;
 }
 
 /**
@@ -44,6 +59,7 @@ export class ImageService {
   readonly rootfs: RootfsManager;
   private readonly stateLock = new KeyedMutex();
   private readonly containersUsing: ContainersUsingImage;
+  readonly registries: RegistryAccess;
 
   private constructor(
     readonly root: string,
@@ -54,6 +70,7 @@ export class ImageService {
     this.images = new ImageStore(root, this.blobs, this.layers);
     this.rootfs = new RootfsManager(join(root, 'containers'), this.layers, join(root, 'overlay', 'empty'));
     this.containersUsing = options.containersUsing ?? (() => []);
+    this.registries = options.registries ?? new RegistryAccess();
   }
 
   /** Opens the store, clearing what an interrupted run left half-made and layers nothing uses. */
@@ -83,12 +100,16 @@ export class ImageService {
       const layer = used.has(chainId) ? undefined : await this.layers.remove(chainId);
       if (layer !== undefined) removed.push(layer);
     }
-    await this.removeOrphanedBlobs(removed.flatMap((layer) => (layer.compressed ?? []).map((form) => form.digest)));
+    await this.removeOrphanedBlobsLocked(removed.flatMap((layer) => (layer.compressed ?? []).map((form) => form.digest)));
     return removed.map((layer) => layer.chainId);
   }
 
   /** Deletes those of these compressed layer blobs that no remaining layer lists. */
   private async removeOrphanedBlobs(digests: readonly Digest[]): Promise<void> {
+    await this.serialize(() => this.removeOrphanedBlobsLocked(digests));
+  }
+
+  private async removeOrphanedBlobsLocked(digests: readonly Digest[]): Promise<void> {
     if (digests.length === 0) return;
     const listed = new Set((await this.layers.list()).flatMap((layer) => (layer.compressed ?? []).map((form) => form.digest)));
     for (const digest of new Set(digests)) if (!listed.has(digest)) await this.blobs.delete(digest);
@@ -100,6 +121,71 @@ export class ImageService {
       source,
       options,
     );
+  }
+
+  private transferContext() {
+    return {
+      blobs: this.blobs,
+      layers: this.layers,
+      images: this.images,
+      registries: this.registries,
+      serialize: <T>(work: () => Promise<T>) => this.serialize(work),
+      collectLayers: (ids: readonly Digest[]) => this.collectLayers(ids),
+      discardBlobs: (digests: readonly Digest[]) => this.removeOrphanedBlobs(digests),
+      layerTar: (chainId: Digest) => Promise.reject<Readable>(notImplemented(`layer ${chainId} has no stored compressed blob, and berth cannot reproduce its tar yet`)),
+    };
+  }
+
+  /**
+   * `docker pull`: by tag or digest; a name with neither pulls every tag of the repository,
+   * as Docker's API does. Returns the ids of the images pulled.
+   */
+  async pull(name: string, tag: string | undefined, options: TransferOptions & { platform?: string } = {}): Promise<Digest[]> {
+    const reference = pullReference(name, tag);
+    const onProgress = options.onProgress ?? ignoreProgress;
+    const pullOptions = { onProgress, ...(options.platform ? { platform: options.platform } : {}), ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+    if (reference.tag !== undefined || reference.digest !== undefined) return [await pullImage(this.transferContext(), reference, pullOptions)];
+    const client = this.registries.client(reference.domain, options.credentials);
+    const tags = await client.listTags(reference.path, options.signal);
+    if (tags.length === 0) throw notFound(`repository ${familiarName(reference)} has no tags`);
+    const ids: Digest[] = [];
+    for (const each of tags) ids.push(await pullImage(this.transferContext(), { ...reference, tag: each }, pullOptions));
+    return ids;
+  }
+
+  /** `docker push`: one tag, or every tag of the repository when none is given. */
+  async push(name: string, tag: string | undefined, options: TransferOptions = {}): Promise<PushResult[]> {
+    const named = parseNormalizedNamed(name);
+    if (named.digest !== undefined) throw invalidArgument('cannot push a digest reference');
+    const wantedTag = tag !== undefined && tag !== '' ? validateTag(tag) : named.tag;
+    const tags =
+      wantedTag !== undefined
+        ? [wantedTag]
+        : (await this.images.allReferences())
+            .filter((entry) => entry.reference.tag !== undefined && entry.reference.domain === named.domain && entry.reference.path === named.path)
+            .map((entry) => entry.reference.tag!)
+            .sort();
+    if (tags.length === 0) throw notFound(`An image does not exist locally with the tag: ${familiarName(named)}`);
+    options.onProgress?.({ status: `The push refers to repository [${referenceName(named)}]` });
+    const results: PushResult[] = [];
+    for (const each of tags) {
+      results.push(
+        await pushImage(this.transferContext(), { domain: named.domain, path: named.path, tag: each }, {
+          onProgress: options.onProgress ?? ignoreProgress,
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      );
+    }
+    return results;
+  }
+
+  login(serverAddress: string, credentials: RegistryCredentials): Promise<LoginResult> {
+    return login(this.registries, serverAddress, credentials);
+  }
+
+  search(term: string, options: { limit?: number; filters?: SearchFilters; credentials?: RegistryCredentials } = {}): Promise<SearchResult[]> {
+    return searchRegistry(this.registries, term, options);
   }
 
   resolve(reference: string): Promise<StoredImage> {

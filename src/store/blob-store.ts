@@ -101,9 +101,10 @@ export class BlobStore {
     }
   }
 
-  async openRead(digest: string): Promise<Readable> {
+  /** Streams a blob, or the byte range `start`..`end` (inclusive) of it. */
+  async openRead(digest: string, range: { start: number; end: number } | undefined = undefined): Promise<Readable> {
     if (!(await this.has(digest))) throw notFound(`blob ${digest} not found`);
-    return createReadStream(this.path(digest));
+    return createReadStream(this.path(digest), range ?? {});
   }
 
   /** Deletes a blob; returns false when it was not there. */

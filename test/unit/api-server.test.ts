@@ -211,6 +211,20 @@ class FakeEngine {
         if (reference !== 'busybox:latest') throw notFound(`No such image: ${reference}`);
         return {} as never;
       },
+      pull: async (name, tag, options) => {
+        this.record('pull', name, tag, options?.credentials);
+        if (name === 'missing') throw notFound('manifest for missing:latest not found: manifest unknown: manifest unknown');
+        options?.onProgress?.({ id: tag ?? 'latest', status: `Pulling from ${name}` });
+        options?.onProgress?.({ id: 'abc', status: 'Downloading', current: 1500, total: 3000 });
+        if (name === 'broken') throw notFound('filesystem layer verification failed for digest sha256:abc');
+        return [];
+      },
+      push: async () => [],
+      login: async (server, credentials) => {
+        this.record('login', server, credentials);
+        return { Status: 'Login Succeeded', IdentityToken: '' };
+      },
+      search: async () => [],
     },
     events: this.events,
     system: {
@@ -444,15 +458,43 @@ describe('api server over a unix socket (fake engine)', () => {
     assert.deepEqual(engine.calls.at(-1)?.args, [100_000, { changes: ['ENV A=1', 'CMD sh'], repo: 'imported', tag: 'v1', message: 'hi' }]);
   });
 
-  it('answers pulls from the local store only, with docker progress and error lines', async () => {
-    const present = await request('POST', '/v1.44/images/create?fromImage=busybox&tag=latest');
-    assert.equal(present.status, 200);
-    assert.deepEqual(JSON.parse(present.body.toString()), { status: 'Status: Image is up to date for busybox:latest' });
-    const absent = await request('POST', '/v1.44/images/create?fromImage=alpine&tag=3');
-    assert.equal(absent.status, 200);
-    const line = JSON.parse(absent.body.toString());
-    assert.match(line.error, /^pull access denied for alpine/);
-    assert.equal(line.errorDetail.message, line.error);
+  it('streams pulls as docker progress lines, with credentials from X-Registry-Auth', async () => {
+    const auth = Buffer.from(JSON.stringify({ username: 'tester', password: 'pw', serveraddress: 'localhost:5000' })).toString('base64url');
+    const answer = await request('POST', '/v1.44/images/create?fromImage=busybox&tag=1.36', undefined, { 'X-Registry-Auth': auth });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers['content-type'], 'application/json');
+    const lines = answer.body.toString().trimEnd().split('\r\n').map((line) => JSON.parse(line));
+    assert.deepEqual(lines, [
+      { status: 'Pulling from busybox', progressDetail: {}, id: '1.36' },
+      {
+        status: 'Downloading',
+        progressDetail: { current: 1500, total: 3000 },
+        progress: `[=========================>${' '.repeat(25)}]    1.5kB/3kB`,
+        id: 'abc',
+      },
+    ]);
+    assert.deepEqual(engine.calls.at(-1)?.args, ['busybox', '1.36', { username: 'tester', password: 'pw' }]);
+  });
+
+  it('answers a pull that fails before any progress with an HTTP error, and one that fails later in the stream', async () => {
+    const missing = await request('POST', '/v1.44/images/create?fromImage=missing&tag=latest', undefined, { 'X-Registry-Auth': 'e30=' });
+    assert.equal(missing.status, 404);
+    assert.match(JSON.parse(missing.body.toString()).message, /^manifest for missing:latest not found/);
+    assert.deepEqual(engine.calls.at(-1)?.args, ['missing', 'latest', undefined]);
+    const broken = await request('POST', '/v1.44/images/create?fromImage=broken&tag=latest');
+    assert.equal(broken.status, 200);
+    const last = JSON.parse(broken.body.toString().trimEnd().split('\r\n').at(-1)!);
+    assert.deepEqual(last, {
+      errorDetail: { message: 'filesystem layer verification failed for digest sha256:abc' },
+      error: 'filesystem layer verification failed for digest sha256:abc',
+    });
+  });
+
+  it('checks logins through the engine with the body\'s credentials', async () => {
+    const answer = await request('POST', '/v1.44/auth', JSON.stringify({ username: 'u', password: 'p', serveraddress: 'localhost:5000' }), { 'Content-Type': 'application/json' });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(JSON.parse(answer.body.toString()), { Status: 'Login Succeeded', IdentityToken: '' });
+    assert.deepEqual(engine.calls.at(-1)?.args, ['localhost:5000', { username: 'u', password: 'p' }]);
   });
 
   it('hijacks attach with 101, frames output, forwards stdin, keeps output after the client half-closes', async () => {

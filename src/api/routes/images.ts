@@ -1,18 +1,11 @@
 import type http from 'node:http';
 import { PassThrough } from 'node:stream';
-import { isBerthError, notImplemented } from '../../common/errors.js';
-import {
-  type ImageReference,
-  familiarName,
-  familiarString,
-  parseNormalizedNamed,
-  validateTag,
-  withDefaultTag,
-} from '../../image/reference.js';
+import { notImplemented } from '../../common/errors.js';
 import type { ApiBackend } from '../backend.js';
 import { sendJson } from '../http-io.js';
 import { parseFilters, queryBoolean, queryString } from '../query.js';
 import type { Router } from '../router.js';
+import { pullRoute } from './registry.js';
 import { type Route, plain } from '../route-types.js';
 
 /** One line of Docker's JSON progress stream (its stream formatter ends lines with CRLF). */
@@ -23,14 +16,6 @@ function progressLine(message: object): string {
 function sendProgress(res: http.ServerResponse, messages: readonly object[]): void {
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.end(messages.map(progressLine).join(''));
-}
-
-/** `fromImage` and `tag` as the pull request names them: a tag replaces the name's own, a digest tag pins it. */
-export function pullReference(fromImage: string, tag: string | undefined): ImageReference {
-  const named = parseNormalizedNamed(fromImage);
-  if (tag === undefined) return withDefaultTag(named);
-  if (tag.startsWith('sha256:')) return parseNormalizedNamed(`${familiarName(named)}@${tag}`);
-  return { domain: named.domain, path: named.path, tag: validateTag(tag) };
 }
 
 export function addImageRoutes(router: Router<Route>, backend: ApiBackend): void {
@@ -48,17 +33,8 @@ export function addImageRoutes(router: Router<Route>, backend: ApiBackend): void
     'POST',
     '/images/create',
     plain(async ({ req, query }, res) => {
-      const fromImage = queryString(query, 'fromImage');
-      if (fromImage !== undefined) {
-        const reference = pullReference(fromImage, queryString(query, 'tag'));
-        try {
-          await images.resolve(familiarString(reference));
-          sendProgress(res, [{ status: `Status: Image is up to date for ${familiarString(reference)}` }]);
-        } catch (error) {
-          if (!isBerthError(error) || error.kind !== 'not-found') throw error;
-          const message = `pull access denied for ${familiarName(reference)}: registry pulls are not supported yet`;
-          sendProgress(res, [{ errorDetail: { message }, error: message }]);
-        }
+      if (queryString(query, 'fromImage') !== undefined) {
+        await pullRoute(backend, { req, query }, res);
         return;
       }
       const source = query.get('fromSrc');

@@ -1,0 +1,197 @@
+import { Transform, type Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { notFound } from '../../common/errors.js';
+import { Semaphore } from '../../common/semaphore.js';
+import type { BlobStore } from '../../store/blob-store.js';
+import type { Digest } from '../../store/digest.js';
+import type { ImageStore, StoredImage } from '../image-store.js';
+import type { CompressedLayer, LayerStore } from '../layer-store.js';
+import { type ProgressSink, shortDigest, throttledBytes } from '../progress.js';
+import { type ImageReference, familiarName, referenceName } from '../reference.js';
+import { type Descriptor, mediaTypes, parseManifest } from './manifest.js';
+import type { RegistryAccess } from './registry-access.js';
+import type { RegistryClient } from './registry-client.js';
+import type { RegistryCredentials } from './registry-session.js';
+
+/** Blobs up to this size go in one request; larger ones in chunks of this size (resumable by the registry). */
+export const UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024;
+/**
+ * Layers that arrived uncompressed (import, load of plain tars, later commit and build) are
+ * gzipped once for their first push at this level: gzip's fastest, because on the machines
+ * berth targets the push is bound by compression, and the result is kept for later pushes.
+ */
+const PUSH_GZIP_LEVEL = zlib.constants.Z_BEST_SPEED;
+
+export interface PushContext {
+  blobs: BlobStore;
+  layers: LayerStore;
+  images: ImageStore;
+  registries: RegistryAccess;
+  serialize: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The layer's exact uncompressed tar (its sha256 is the diff id). */
+  layerTar: (chainId: Digest) => Promise<Readable>;
+}
+
+export interface PushOptions {
+  credentials?: RegistryCredentials;
+  signal?: AbortSignal;
+  onProgress: ProgressSink;
+}
+
+export interface PushResult {
+  tag: string;
+  digest: Digest;
+  size: number;
+}
+
+/**
+ * Pushes one tagged image: each layer's compressed blob (the one it was pulled or loaded
+ * as, or a gzip made now and kept), skipped when the repository has it, mounted from
+ * another repository of the same registry that is known to hold it, else uploaded (whole,
+ * or in chunks when large); then the config and the manifest. The manifest the image came
+ * with is sent unchanged when it still describes these blobs, so the digest stays the same
+ * from registry to registry.
+ */
+export async function pushImage(context: PushContext, reference: ImageReference & { tag: string }, options: PushOptions): Promise<PushResult> {
+  const progress = options.onProgress;
+  const image = await context.images.resolve(referenceName(reference) + `:${reference.tag}`).catch(() => {
+    throw notFound(`An image does not exist locally with the tag: ${familiarName(reference)}`);
+  });
+  const client = context.registries.client(reference.domain, options.credentials, { forPush: true });
+  const repository = referenceName(reference);
+  const uploads = new Semaphore(context.registries.maxConcurrentUploads);
+  const diffIds = image.config.rootfs.diff_ids;
+  for (const diffId of [...diffIds].reverse()) progress({ id: shortDigest(diffId), status: 'Preparing' });
+  const recorded = await recordedManifest(context, image);
+  const results = await Promise.allSettled(
+    image.chainIds.map(async (chainId, index) => {
+      const id = shortDigest(diffIds[index]!);
+      if (uploads.full) progress({ id, status: 'Waiting' });
+      return uploads.run(async () => {
+        const form = await compressedForm(context, chainId, recorded?.layers[index]);
+        await sendBlob(context, client, reference, form, id, options);
+        await context.layers.addCompressed(chainId, { ...form, sources: [repository] });
+        return form;
+      });
+    }),
+  );
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const forms = results.map((result) => (result as PromiseFulfilledResult<CompressedLayer>).value);
+
+  const configBytes = await context.blobs.get(image.id);
+  if (!(await client.blobExists(reference.path, image.id, options.signal))) {
+    const uploadUrl = await client.startUpload(reference.path, options.signal);
+    await client.uploadWhole(reference.path, uploadUrl, image.id, configBytes, configBytes.length, options.signal);
+  }
+
+  const reuse = recorded !== undefined && recorded.layers.every((layer, index) => layer.digest === forms[index]!.digest);
+  const manifest = reuse ? { bytes: recorded.bytes, mediaType: recorded.mediaType } : buildManifest(image.id, configBytes.length, forms);
+  const digest = await client.putManifest(reference.path, reference.tag, manifest.mediaType, manifest.bytes, options.signal);
+  await context.blobs.put(manifest.bytes, { digest });
+  await context.serialize(async () => {
+    const current = await context.images.get(image.id);
+    if (current === undefined) return;
+    const previous = current.record.manifest?.digest;
+    await context.images.updateRecord({ ...current.record, manifest: { digest, mediaType: manifest.mediaType } });
+    if (previous !== undefined && previous !== digest) await context.blobs.delete(previous);
+    await context.images.addReference({ domain: reference.domain, path: reference.path, digest }, image.id);
+  });
+  progress({ status: `${reference.tag}: digest: ${digest} size: ${manifest.bytes.length}` });
+  return { tag: reference.tag, digest, size: manifest.bytes.length };
+}
+
+interface RecordedManifest {
+  bytes: Buffer;
+  mediaType: string;
+  layers: Descriptor[];
+}
+
+/** The manifest the image came with, when it is still in the store and names this image's config. */
+async function recordedManifest(context: PushContext, image: StoredImage): Promise<RecordedManifest | undefined> {
+  const recorded = image.record.manifest;
+  if (recorded === undefined || !(await context.blobs.has(recorded.digest))) return undefined;
+  const bytes = await context.blobs.get(recorded.digest);
+  const parsed = parseManifest(bytes, recorded.mediaType);
+  if (parsed.kind !== 'manifest' || parsed.config.digest !== image.id || parsed.layers.length !== image.chainIds.length) return undefined;
+  return { bytes, mediaType: parsed.mediaType, layers: parsed.layers };
+}
+
+function buildManifest(configDigest: Digest, configSize: number, forms: readonly CompressedLayer[]): { bytes: Buffer; mediaType: string } {
+  const oci = forms.some((form) => form.mediaType.startsWith('application/vnd.oci.'));
+  const body = {
+    schemaVersion: 2,
+    mediaType: oci ? mediaTypes.ociManifest : mediaTypes.dockerManifest,
+    config: { mediaType: oci ? mediaTypes.ociConfig : mediaTypes.dockerConfig, size: configSize, digest: configDigest },
+    layers: forms.map((form) => ({ mediaType: form.mediaType, size: form.size, digest: form.digest })),
+  };
+  return { bytes: Buffer.from(JSON.stringify(body, null, 3)), mediaType: body.mediaType };
+}
+
+/**
+ * The compressed blob to push for a layer: the one the recorded manifest names if it is
+ * still stored, else any stored one, else a gzip of the layer's exact tar, made and kept now.
+ */
+async function compressedForm(context: PushContext, chainId: Digest, preferred: Descriptor | undefined): Promise<CompressedLayer> {
+  const layer = await context.layers.require(chainId);
+  const candidates = [...(layer.compressed ?? [])].sort((a, b) => Number(b.digest === preferred?.digest) - Number(a.digest === preferred?.digest));
+  for (const form of candidates) if (await context.blobs.has(form.digest)) return form;
+  const tar = await context.layerTar(chainId);
+  const gzip = zlib.createGzip({ level: PUSH_GZIP_LEVEL });
+  tar.on('error', (error) => gzip.destroy(error));
+  const stored = await context.blobs.put(tar.pipe(gzip));
+  const form: CompressedLayer = { digest: stored.digest, size: stored.size, mediaType: mediaTypes.dockerLayerGzip, sources: [] };
+  await context.layers.addCompressed(chainId, form);
+  return form;
+}
+
+async function sendBlob(context: PushContext, client: RegistryClient, reference: ImageReference, form: CompressedLayer, id: string, options: PushOptions): Promise<void> {
+  const progress = options.onProgress;
+  const signal = options.signal;
+  if (await client.blobExists(reference.path, form.digest, signal)) {
+    progress({ id, status: 'Layer already exists' });
+    return;
+  }
+  let uploadUrl: string | undefined;
+  for (const source of form.sources) {
+    const slash = source.indexOf('/');
+    const domain = source.slice(0, slash);
+    const path = source.slice(slash + 1);
+    if (domain !== reference.domain || path === reference.path) continue;
+    const mount = await client.mountBlob(reference.path, form.digest, path, signal);
+    if (mount.mounted) {
+      progress({ id, status: `Mounted from ${familiarName({ domain, path })}` });
+      return;
+    }
+    uploadUrl = mount.uploadUrl;
+    break;
+  }
+  uploadUrl ??= await client.startUpload(reference.path, signal);
+  const onBytes = throttledBytes(progress, id, 'Pushing', form.size);
+  if (form.size <= UPLOAD_CHUNK_BYTES) {
+    await client.uploadWhole(reference.path, uploadUrl, form.digest, await counted(context.blobs, form.digest, 0, form.size, 0, onBytes), form.size, signal);
+  } else {
+    for (let start = 0; start < form.size; start += UPLOAD_CHUNK_BYTES) {
+      const size = Math.min(UPLOAD_CHUNK_BYTES, form.size - start);
+      uploadUrl = await client.uploadChunk(reference.path, uploadUrl, await counted(context.blobs, form.digest, start, size, start, onBytes), start, size, signal);
+    }
+    await client.finishUpload(reference.path, uploadUrl, form.digest, signal);
+  }
+  progress({ id, status: 'Pushed' });
+}
+
+/** A range of a stored blob as a stream that reports the bytes sent so far. */
+async function counted(blobs: BlobStore, digest: Digest, start: number, size: number, alreadySent: number, onBytes: (sent: number) => void): Promise<Readable> {
+  let sent = alreadySent;
+  const source = await blobs.openRead(digest, { start, end: start + size - 1 });
+  return source.pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        sent += chunk.length;
+        onBytes(sent);
+        done(null, chunk);
+      },
+    }),
+  );
+}
+
