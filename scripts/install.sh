@@ -10,7 +10,7 @@ ROOT=$(pwd)
 
 if [ "$(id -u)" != 0 ]; then echo "install.sh: run as root" >&2; exit 1; fi
 
-PACKAGES=(crun runc conmon busybox-static socat procps iptables containernetworking-plugins util-linux tar gzip python3-docker python3-pytest)
+PACKAGES=(crun runc conmon busybox-static socat procps iptables containernetworking-plugins util-linux tar gzip python3-docker python3-pytest docker-registry apache2-utils openssl)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -18,7 +18,28 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install.sh: installing Debian packages: ${missing[*]}"
   apt-get update -qq
+  # docker-registry's postinst enables its service for boot (rc.d links and the
+  # systemd unit) and starts it at once (invoke-rc.d / deb-systemd-invoke) with
+  # /etc/docker/registry/config.yml, which listens on :5000 on every interface.
+  # The tests start their own registries on 127.0.0.1, so a policy-rc.d that
+  # refuses starts keeps it from ever running (unless the machine has its own
+  # policy), and the service is disabled afterwards.
+  no_starts=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    no_starts=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$no_starts" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
+  if [[ " ${missing[*]} " == *" docker-registry "* ]]; then
+    # update-rc.d also disables the systemd unit when systemctl is there.
+    update-rc.d docker-registry disable >/dev/null 2>&1 || true
+    # Stops it in case the machine's own policy-rc.d let it start.
+    if [ -d /run/systemd/system ]; then systemctl stop docker-registry.service || true
+    else /etc/init.d/docker-registry stop >/dev/null 2>&1 || true; fi
+  fi
 fi
 
 echo "install.sh: npm dependencies"
