@@ -93,6 +93,20 @@ export class TestDaemon {
     });
   }
 
+  /** One Engine API request to this daemon; the whole answer body is read. */
+  api(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<{ status: number; body: Buffer; headers: Record<string, string | string[] | undefined> }> {
+    return new Promise((resolveAnswer, reject) => {
+      const req = request({ socketPath: this.socket, method, path, headers: options.headers ?? {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(options.body);
+    });
+  }
+
   /** Stops the daemon with a signal and waits for it to exit (containers keep running). */
   async halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.process;

@@ -221,8 +221,9 @@ async function pullLayer(context: PullContext, client: RegistryClient, path: str
     await context.layers.addCompressed(job.chainId, { digest: layer.digest, size: layer.size, mediaType: layer.mediaType, sources: [referenceName({ domain: client.session.domain, path })] });
     report({ id, status: 'Pull complete' });
   } catch (error) {
-    if (stored !== undefined) await stored.catch(() => {});
-    throw describeLayerFailure(layer, error);
+    // The blob's own verification names the real fault (a corrupt blob) better than the unpack's.
+    const blobFailure = stored === undefined ? undefined : await stored.then(() => undefined, (failure: unknown) => failure);
+    throw describeLayerFailure(layer, blobFailure ?? error);
   } finally {
     release?.();
   }

@@ -46,7 +46,7 @@ export class RegistryClient {
 
   /** A small blob (an image config) read whole and verified. */
   async getBlob(path: string, descriptor: Descriptor, signal?: AbortSignal): Promise<Buffer> {
-    const answer = await this.openBlob(path, descriptor.digest, 0, signal);
+    const answer = await this.session.send({ method: 'GET', path: `/v2/${path}/blobs/${descriptor.digest}`, scopes: [pullScope(path)], ...(signal ? { signal } : {}) });
     const bytes = await readBody(answer, CONFIG_LIMIT);
     if (bytes.length !== descriptor.size || sha256Digest(bytes) !== descriptor.digest) {
       throw invalidArgument(`blob verification failed for digest ${descriptor.digest}`);
@@ -54,7 +54,10 @@ export class RegistryClient {
     return bytes;
   }
 
-  /** Opens a blob for reading from `offset` on; the answer is 206 when the registry honoured the range. */
+  /**
+   * Opens a blob for reading from `offset` on; the answer is 206 when the registry honoured
+   * the range. Not retried here: the downloader resumes from where a failure left it.
+   */
   openBlob(path: string, digest: Digest, offset: number, signal?: AbortSignal): Promise<HttpAnswer> {
     return this.session.send(
       {
@@ -62,6 +65,7 @@ export class RegistryClient {
         path: `/v2/${path}/blobs/${digest}`,
         scopes: [pullScope(path)],
         headers: offset > 0 ? { Range: `bytes=${offset}-` } : {},
+        retry: false,
         ...(signal ? { signal } : {}),
       },
       offset > 0 ? [200, 206] : [200],

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../common/errors.js';
 import { type AuthChallenge, parseChallenges } from './auth-challenge.js';
-import { RegistryError, describeRegistryErrors, registryErrorEntries } from './registry-errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RegistryError, describeRegistryErrors, isTransient, registryErrorEntries } from './registry-errors.js';
 import type { RegistryEndpoint, RegistryHosts } from './registry-hosts.js';
 import { type HttpAnswer, TransportError, discardBody, readBody, sendRequest } from './registry-http.js';
 
@@ -14,6 +15,10 @@ export interface RegistryCredentials {
   /** A bearer token to send as is. */
   registryToken?: string;
 }
+
+/** Extra tries of a read that failed transiently, the first after this delay (then doubling). */
+const READ_RETRIES = 3;
+const READ_RETRY_DELAY_MS = 200;
 
 interface CachedToken {
   token: string;
@@ -52,6 +57,8 @@ export interface SessionRequest {
   headers?: Record<string, string>;
   body?: Buffer | Readable;
   signal?: AbortSignal;
+  /** Whether a read may be retried here; off when the caller retries itself (blob downloads resume). */
+  retry?: boolean;
 }
 
 /** Statuses the caller handles itself; anything else becomes a RegistryError. */
@@ -110,8 +117,24 @@ export class RegistrySession {
     return this.endpoint!;
   }
 
-  /** Sends a request with authorization; a 401 with a fresh challenge is answered once. */
+  /**
+   * Sends a request with authorization; a 401 with a fresh challenge is answered once. Reads
+   * (GET, HEAD) are retried a few times when the registry is briefly unwell (5xx, 429, a
+   * dropped connection), as they change nothing.
+   */
   async send(request: SessionRequest, expected: ExpectedStatuses = [200]): Promise<HttpAnswer> {
+    const idempotent = (request.method === 'GET' || request.method === 'HEAD') && request.retry !== false;
+    for (let failures = 0; ; failures += 1) {
+      try {
+        return await this.sendAuthorized(request, expected);
+      } catch (error) {
+        if (!idempotent || failures >= READ_RETRIES || request.signal?.aborted === true || !isTransient(error)) throw error;
+        await sleep(READ_RETRY_DELAY_MS * 2 ** failures, undefined, request.signal ? { signal: request.signal } : {});
+      }
+    }
+  }
+
+  private async sendAuthorized(request: SessionRequest, expected: ExpectedStatuses): Promise<HttpAnswer> {
     const endpoint = await this.ensureEndpoint(request.signal);
     const url = new URL(request.path, endpoint.url);
     for (let attempt = 0; ; attempt += 1) {
