@@ -12,7 +12,7 @@ import { ImageStore, type StoredImage } from './image-store.js';
 import { type HistoryItem, type ImageInspect, type ImageSummary, historyView, inspectView, summaryView } from './image-views.js';
 import { type ImportOptions, importRootfs, repoTagReference } from './import.js';
 import { type LayerRecord, LayerStore } from './layer-store.js';
-import { familiarName, parseNormalizedNamed, referenceName, validateTag, withDefaultTag } from './reference.js';
+import { familiarName, parseNormalizedNamed, referenceName, referenceString, validateTag, withDefaultTag } from './reference.js';
 import { type ProgressSink, ignoreProgress } from './progress.js';
 import { pullImage, pullReference } from './registry/pull.js';
 import { type PushResult, pushImage } from './registry/push.js';
@@ -166,6 +166,11 @@ export class ImageService {
             .map((entry) => entry.reference.tag!)
             .sort();
     if (tags.length === 0) throw notFound(`An image does not exist locally with the tag: ${familiarName(named)}`);
+    for (const each of tags) {
+      await this.resolve(referenceString({ ...named, tag: each })).catch(() => {
+        throw notFound(`An image does not exist locally with the tag: ${familiarName(named)}`);
+      });
+    }
     options.onProgress?.({ status: `The push refers to repository [${referenceName(named)}]` });
     const results: PushResult[] = [];
     for (const each of tags) {

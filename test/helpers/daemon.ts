@@ -136,6 +136,26 @@ export class TestDaemon {
     }));
   }
 
+  /**
+   * The docker CLI without blocking this process: needed when the test itself serves
+   * something the command reaches (the registry harness's token server runs in-process).
+   */
+  dockerAsync(args: string[], options: { input?: string | Buffer; timeout?: number } = {}): Promise<CommandResult> {
+    return new Promise((resolveRun) => {
+      const child = spawn('docker', args, { env: { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: join(this.dir, 'docker-config') } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 60_000);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolveRun({ status: code ?? (signal ? 128 : 1), stdout, stderr });
+      });
+      child.stdin.end(options.input ?? '');
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.process && this.process.exitCode === null && existsSync(this.socket)) {
       const ids = this.berth(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);

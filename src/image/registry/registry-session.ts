@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../common/errors.js';
 import { type AuthChallenge, parseChallenges } from './auth-challenge.js';
@@ -31,6 +32,25 @@ interface CachedToken {
  */
 export class TokenCache {
   private readonly tokens = new Map<string, CachedToken>();
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  /** The cached token, or one fetched once however many requests want it at the same moment. */
+  async obtain(key: string, renew: boolean, fetch: () => Promise<{ token: string; lifetime: number }>): Promise<string> {
+    const cached = renew ? undefined : this.get(key);
+    if (cached !== undefined) return cached;
+    const pending = this.inFlight.get(key);
+    if (pending !== undefined && !renew) return pending;
+    const fetching = fetch().then(({ token, lifetime }) => {
+      this.set(key, token, lifetime);
+      return token;
+    });
+    this.inFlight.set(key, fetching);
+    try {
+      return await fetching;
+    } finally {
+      if (this.inFlight.get(key) === fetching) this.inFlight.delete(key);
+    }
+  }
 
   get(key: string): string | undefined {
     const cached = this.tokens.get(key);
@@ -183,12 +203,10 @@ export class RegistrySession {
     if (realm === undefined) return undefined;
     const service = challenge.parameters.service ?? '';
     const wanted = [...new Set([...scopes, ...(challenge.parameters.scope ? [challenge.parameters.scope] : [])])].sort();
-    const key = [realm, service, credentials?.username ?? '', ...wanted].join('\u0000');
-    const cached = renew ? undefined : this.tokens.get(key);
-    if (cached !== undefined) return `Bearer ${cached}`;
-    const { token, lifetime } = await this.fetchToken(realm, service, wanted);
-    this.tokens.set(key, token, lifetime);
-    return `Bearer ${token}`;
+    // The secret is part of the key: a token got with one password must never answer for another.
+    const secret = createHash('sha256').update(`${credentials?.username ?? ''}\u0000${credentials?.password ?? ''}\u0000${credentials?.identityToken ?? ''}`).digest('hex');
+    const key = [realm, service, secret, ...wanted].join('\u0000');
+    return `Bearer ${await this.tokens.obtain(key, renew, () => this.fetchToken(realm, service, wanted))}`;
   }
 
   private async fetchToken(realm: string, service: string, scopes: readonly string[]): Promise<{ token: string; lifetime: number }> {
