@@ -1,13 +1,15 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { readJsonIfExists, writeJsonAtomic } from '../common/atomic-file.js';
-import { errnoCode, invalidArgument } from '../common/errors.js';
+import { errnoCode, internal, invalidArgument, notImplemented } from '../common/errors.js';
+import { pathExists } from '../common/path-exists.js';
 import { type Digest, digestHex, parseDigest } from '../store/digest.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
 import { chainIdOf } from './chain-id.js';
 import { applyLayer } from '../tar/apply-layer.js';
+import { assembleTar } from '../tar/tar-split.js';
 
 /** A compressed form of a layer kept in the blob store, exactly as a registry or archive served it. */
 export interface CompressedLayer {
@@ -24,6 +26,8 @@ export interface LayerRecord {
   parent: Digest | null;
   /** Bytes of content the layer holds, as measured when it was applied. */
   size: number;
+  /** Length of the layer's uncompressed tar (absent in layers unpacked by older versions). */
+  tarSize?: number;
   /** Name of this layer's symlink in the short-link directory, used in overlay mount options. */
   short: string;
   /**
@@ -61,12 +65,23 @@ export class LayerPin {
   }
 }
 
+/** A layer unpacked into the store's temporary area, not yet installed under its chain id. */
+export interface UnpackedLayer {
+  dir: string;
+  diffId: Digest;
+  size: number;
+  tarSize: number;
+}
+
+const TAR_SPLIT_FILE = 'tar-split.gz';
+
 const shortNameAlphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const shortNameLength = 6;
 
 /**
- * Unpacked layers, each once, under `<dir>/<chain-id-hex>/{diff/,layer.json}`,
- * shared by every image and container whose stack contains it. A layer is unpacked
+ * Unpacked layers, each once, under `<dir>/<chain-id-hex>/{diff/,layer.json,tar-split.gz}`,
+ * shared by every image and container whose stack contains it. The tar-split gives back
+ * the layer's exact tar stream (openTar), for save and push. A layer is unpacked
  * into `<dir>/tmp/` and renamed into place complete, so a failure leaves nothing.
  * Each layer also gets a short symlink in `linksDir` so overlay mount options
  * naming hundreds of lower layers stay within the kernel's one-page limit.
@@ -105,18 +120,46 @@ export class LayerStore {
    * If the same layer is already present the new unpack is discarded.
    */
   async register(source: Readable, parent: Digest | null, pin: LayerPin): Promise<LayerRecord> {
-    const unpacked = await this.unpack(source);
+    return this.install(await this.unpack(source), parent, pin);
+  }
+
+  /**
+   * Unpacks a layer into the temporary area, where it stays invisible until `install`
+   * (or `discard`): an archive's layers can be unpacked before their order is known.
+   */
+  async unpack(source: Readable): Promise<UnpackedLayer> {
+    const dir = join(this.tmpDir, `layer-${randomBytes(8).toString('hex')}`);
+    try {
+      await mkdir(join(dir, 'diff'), { recursive: true, mode: 0o700 });
+      const applied = await applyLayer(source, join(dir, 'diff'), { tarSplit: join(dir, TAR_SPLIT_FILE) });
+      return { dir, diffId: parseDigest(applied.diffId), size: applied.size, tarSize: applied.tarSize };
+    } catch (error) {
+      source.destroy();
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Moves an unpacked layer into place on top of `parent` and pins it; when the layer is
+   * already present the unpack is discarded and the present one returned.
+   */
+  async install(unpacked: UnpackedLayer, parent: Digest | null, pin: LayerPin): Promise<LayerRecord> {
     try {
       const chainId = chainIdOf(parent, unpacked.diffId);
       return await this.chainLocks.run(chainId, async () => {
         const existing = await this.get(chainId);
-        if (existing === undefined) await this.install(unpacked.dir, chainId, parent, unpacked);
+        if (existing === undefined) await this.moveIntoPlace(unpacked, chainId, parent);
         pin.add(chainId);
         return existing ?? (await this.require(chainId));
       });
     } finally {
-      await rm(unpacked.dir, { recursive: true, force: true });
+      await this.discard(unpacked);
     }
+  }
+
+  async discard(unpacked: UnpackedLayer): Promise<void> {
+    await rm(unpacked.dir, { recursive: true, force: true });
   }
 
   /**
@@ -134,9 +177,9 @@ export class LayerStore {
           if (unpacked.diffId !== expected) {
             throw invalidArgument(`layer content has diff id ${unpacked.diffId}, expected ${expected}`);
           }
-          await this.install(unpacked.dir, chainId, parent, unpacked);
+          await this.moveIntoPlace(unpacked, chainId, parent);
         } finally {
-          await rm(unpacked.dir, { recursive: true, force: true });
+          await this.discard(unpacked);
         }
       }
       pin.add(chainId);
@@ -144,31 +187,19 @@ export class LayerStore {
     });
   }
 
-  private async unpack(source: Readable): Promise<{ dir: string; diffId: Digest; size: number }> {
-    const dir = join(this.tmpDir, `layer-${randomBytes(8).toString('hex')}`);
-    try {
-      await mkdir(join(dir, 'diff'), { recursive: true, mode: 0o700 });
-      const applied = await applyLayer(source, join(dir, 'diff'));
-      return { dir, diffId: parseDigest(applied.diffId), size: applied.size };
-    } catch (error) {
-      source.destroy();
-      await rm(dir, { recursive: true, force: true });
-      throw error;
-    }
-  }
-
   /** Moves a complete unpack into place; runs under the chain's lock. */
-  private async install(
-    unpackedDir: string,
-    chainId: Digest,
-    parent: Digest | null,
-    applied: { diffId: Digest; size: number },
-  ): Promise<void> {
-    const record: LayerRecord = { chainId, diffId: applied.diffId, parent, size: applied.size, short: '' };
-    record.short = await this.createShortLink(chainId);
+  private async moveIntoPlace(unpacked: UnpackedLayer, chainId: Digest, parent: Digest | null): Promise<void> {
+    const record: LayerRecord = {
+      chainId,
+      diffId: unpacked.diffId,
+      parent,
+      size: unpacked.size,
+      tarSize: unpacked.tarSize,
+      short: await this.createShortLink(chainId),
+    };
     try {
-      await writeJsonAtomic(join(unpackedDir, 'layer.json'), record);
-      await rename(unpackedDir, this.layerDir(chainId));
+      await writeJsonAtomic(join(unpacked.dir, 'layer.json'), record);
+      await rename(unpacked.dir, this.layerDir(chainId));
     } catch (error) {
       await rm(join(this.linksDir, record.short), { force: true });
       throw error;
@@ -241,6 +272,52 @@ export class LayerStore {
       if (layer !== undefined) layers.push(layer);
     }
     return layers;
+  }
+
+  /**
+   * The layer's original uncompressed tar, reassembled from its directory and tar-split. The
+   * stream fails at its end if what it produced does not hash to the layer's diff id, so a
+   * damaged layer is never passed off as the original.
+   */
+  openTar(chainId: Digest): Readable {
+    return Readable.from(this.verifiedTar(chainId), { objectMode: false });
+  }
+
+  private async *verifiedTar(chainId: Digest): AsyncGenerator<Buffer> {
+    const layer = await this.require(chainId);
+    const split = join(this.layerDir(chainId), TAR_SPLIT_FILE);
+    if (!(await pathExists(split))) {
+      throw notImplemented(
+        `layer ${chainId} was unpacked by an older berth, which kept no tar-split: its original tar cannot be reproduced (remove the image and pull, load or import it again)`,
+      );
+    }
+    const hash = createHash('sha256');
+    let length = 0;
+    for await (const chunk of assembleTar(this.diffDir(chainId), split)) {
+      hash.update(chunk);
+      length += chunk.length;
+      yield chunk;
+    }
+    const digest = `sha256:${hash.digest('hex')}`;
+    if (digest !== layer.diffId) {
+      throw internal(`layer ${chainId} was reassembled into a ${length}-byte tar with digest ${digest}, not its diff id ${layer.diffId}`);
+    }
+  }
+
+  /**
+   * The length of the layer's uncompressed tar. Layers recorded before the size was kept are
+   * measured (and checked) once by reassembling them, and the size is recorded.
+   */
+  async tarSize(chainId: Digest): Promise<number> {
+    const known = (await this.require(chainId)).tarSize;
+    if (known !== undefined) return known;
+    let length = 0;
+    for await (const chunk of this.openTar(chainId)) length += (chunk as Buffer).length;
+    await this.chainLocks.run(chainId, async () => {
+      const layer = await this.require(chainId);
+      await writeJsonAtomic(join(this.layerDir(chainId), 'layer.json'), { ...layer, tarSize: length });
+    });
+    return length;
   }
 
   /**

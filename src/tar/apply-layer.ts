@@ -9,6 +9,7 @@ import { type ByteSource, decompressed } from './decompress.js';
 import { descriptor } from './descriptor.js';
 import type { TarHeader } from './header.js';
 import { type TarEntry, readEntries } from './reader.js';
+import { TarSplitWriter, keptBodiesDir } from './tar-split.js';
 import { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, isOverlayXattr } from './whiteout.js';
 
 export interface AppliedLayer {
@@ -20,6 +21,14 @@ export interface AppliedLayer {
   tarSize: number;
 }
 
+export interface ApplyLayerOptions {
+  /**
+   * Where to write the layer's tar-split (see tar-split.ts), so the exact tar stream can be
+   * given back later from the unpacked directory. It must be outside layerDir.
+   */
+  tarSplit?: string;
+}
+
 /**
  * Unpacks a layer tar (plain, gzip or zstd) into an empty directory in overlayfs's form:
  * `.wh.<name>` entries become 0/0 character devices, `.wh..wh..opq` sets trusted.overlay.opaque.
@@ -28,9 +37,10 @@ export interface AppliedLayer {
  * dropped, a '..' above the root is refused), and because the directory starts empty, every
  * node in it was made here and is tracked, so no path is ever resolved through a symlink —
  * an entry below a symlink, or a hardlink to a path outside the layer, is refused.
- * On failure the directory is emptied again (or removed, if this call created it).
+ * On failure the directory is emptied again (or removed, if this call created it), and no
+ * tar-split is left.
  */
-export async function applyLayer(source: ByteSource, layerDir: string): Promise<AppliedLayer> {
+export async function applyLayer(source: ByteSource, layerDir: string, options: ApplyLayerOptions = {}): Promise<AppliedLayer> {
   const root = resolve(layerDir);
   const created = (await mkdir(root, { recursive: true })) !== undefined;
   if (!created && (await readdir(root)).length > 0) {
@@ -47,15 +57,29 @@ export async function applyLayer(source: ByteSource, layerDir: string): Promise<
       }
     })(),
   );
-  const unpacker = new LayerUnpacker(root, await ownershipDefaults(root), await currentUmask());
+  const split = options.tarSplit === undefined ? undefined : new TarSplitWriter(options.tarSplit);
+  if (split !== undefined) queue.tap = (chunk) => split.raw(chunk);
+  const unpacker = new LayerUnpacker(root, await ownershipDefaults(root), await currentUmask(), split);
   try {
-    for await (const entry of readEntries(queue)) await unpacker.apply(entry);
+    for await (const entry of readEntries(queue, split)) {
+      await unpacker.apply(entry);
+      await split?.ready();
+    }
     // Trailing zero blocks past the end marker are part of the blob the diffId covers.
     await queue.drain();
     await unpacker.finish();
+    if (split !== undefined) {
+      if (split.length !== tarSize) throw new Error(`tar-split recorded ${split.length} bytes of a ${tarSize}-byte layer`);
+      await split.finish();
+    }
   } catch (error) {
     await queue.close();
     await unpacker.abandon();
+    if (split !== undefined) {
+      await split.abort();
+      await rm(split.path, { force: true });
+      await rm(keptBodiesDir(split.path), { recursive: true, force: true });
+    }
     if (created) await rm(root, { recursive: true, force: true });
     else await Promise.all((await readdir(root)).map((name) => rm(join(root, name), { recursive: true, force: true })));
     throw error;
@@ -91,9 +115,11 @@ class LayerUnpacker {
     /** The owner new nodes get without a chown, when it is predictable. */
     private readonly defaultOwner: { uid: number; gid: number } | undefined,
     private readonly umask: number,
+    /** Told before a file whose body it references is removed or replaced. */
+    private readonly split: TarSplitWriter | undefined,
   ) {}
 
-  async apply({ header, body }: TarEntry): Promise<void> {
+  async apply({ header, body, storeBody }: TarEntry): Promise<void> {
     this.throwIfFailed();
     const parts = entryParts(header.path, header.path);
     if (parts.length === 0) return this.applyRoot(header);
@@ -125,6 +151,7 @@ class LayerUnpacker {
         await this.replace(key, 'other');
         this.nodes.set(key, 'other');
         this.contentSize += header.size;
+        storeBody?.(key);
         return this.writeFile(key, path, header, body);
       case 'symlink':
         await this.replace(key, 'symlink');
@@ -290,6 +317,11 @@ class LayerUnpacker {
     if (existing === 'directory') {
       if (incoming === 'directory') return;
       await this.settle();
+      if (this.split !== undefined) {
+        for (const [known, kind] of this.nodes) {
+          if (kind === 'other' && known.startsWith(`${key}/`)) await this.split.keepBody(known, this.absolute(known));
+        }
+      }
       await rm(this.absolute(key), { recursive: true, force: true });
       for (const known of [...this.nodes.keys()]) if (known === key || known.startsWith(`${key}/`)) this.nodes.delete(known);
       for (const known of [...this.directories.keys()]) {
@@ -298,6 +330,7 @@ class LayerUnpacker {
       return;
     }
     await this.writes.get(key);
+    await this.split?.keepBody(key, this.absolute(key));
     await unlink(this.absolute(key));
     this.nodes.delete(key);
   }

@@ -11,6 +11,11 @@ export class ByteQueue {
   private ended = false;
   /** Bytes handed out so far, for error messages that point into the archive. */
   offset = 0;
+  /**
+   * Sees every byte taken from the queue, in order (read, stream, skip and drain alike), except
+   * those a caller takes untapped: a tar-split recorder keeps what it sees verbatim.
+   */
+  tap: ((chunk: Buffer) => void) | undefined;
 
   constructor(source: AsyncIterable<Buffer>) {
     this.iterator = source[Symbol.asyncIterator]();
@@ -44,22 +49,22 @@ export class ByteQueue {
   }
 
   /** Up to `count` bytes as they arrive, in chunks; throws on a truncated stream. */
-  async *stream(count: number): AsyncGenerator<Buffer> {
+  async *stream(count: number, tapped = true): AsyncGenerator<Buffer> {
     let remaining = count;
     while (remaining > 0) {
       if (this.buffered === 0 && !(await this.fill(1))) throw truncated(this.offset);
       const size = Math.min(remaining, this.chunks[0]!.length);
       remaining -= size;
-      yield this.take(size);
+      yield this.take(size, tapped);
     }
   }
 
-  async skip(count: number): Promise<void> {
+  async skip(count: number, tapped = true): Promise<void> {
     let remaining = count;
     while (remaining > 0) {
       if (this.buffered === 0 && !(await this.fill(1))) throw truncated(this.offset);
       const size = Math.min(remaining, this.chunks[0]!.length);
-      this.take(size);
+      this.take(size, tapped);
       remaining -= size;
     }
   }
@@ -69,8 +74,12 @@ export class ByteQueue {
     this.take(this.buffered);
     while (!this.ended) {
       const next = await this.iterator.next();
-      if (next.done === true) this.ended = true;
-      else this.offset += next.value.length;
+      if (next.done === true) {
+        this.ended = true;
+      } else {
+        this.offset += next.value.length;
+        this.tap?.(next.value);
+      }
     }
   }
 
@@ -82,7 +91,13 @@ export class ByteQueue {
     }
   }
 
-  private take(count: number): Buffer {
+  private take(count: number, tapped = true): Buffer {
+    const taken = this.takeBytes(count);
+    if (tapped && taken.length > 0) this.tap?.(taken);
+    return taken;
+  }
+
+  private takeBytes(count: number): Buffer {
     this.buffered -= count;
     this.offset += count;
     const first = this.chunks[0];

@@ -21,6 +21,18 @@ export interface TarEntry {
    * whatever was left unread. It must not be read after moving on.
    */
   body: AsyncIterable<Buffer>;
+  /**
+   * Tells the reader that the consumer keeps this regular file's body as the file `path`
+   * (relative to where it unpacks). With a body recorder attached, the body is then recorded as
+   * (path, size) and its bytes are left out of the queue's tap. Call before reading the body.
+   * Entries made by other means (renamed copies, tests) may lack it.
+   */
+  storeBody?(path: string): void;
+}
+
+/** Told which file bodies a consumer keeps on disk, for a tar-split recorder tapping the same queue. */
+export interface BodyRecorder {
+  fileBody(path: string, size: number): void;
 }
 
 /** Metadata entries (pax, GNU long names) are small; anything huge is a corrupt or hostile archive. */
@@ -44,7 +56,7 @@ export async function* readTar(source: ByteSource): AsyncGenerator<TarEntry> {
  * Reads entries from an already uncompressed queue and stops after the end-of-archive marker,
  * leaving any trailing bytes in the queue (a caller hashing the stream drains them).
  */
-export async function* readEntries(queue: ByteQueue): AsyncGenerator<TarEntry> {
+export async function* readEntries(queue: ByteQueue, recorder?: BodyRecorder): AsyncGenerator<TarEntry> {
   let globalRecords = new Map<string, Buffer>();
   let localRecords: Map<string, Buffer> | undefined;
   let longName: string | undefined;
@@ -93,14 +105,23 @@ export async function* readEntries(queue: ByteQueue): AsyncGenerator<TarEntry> {
     // Only these carry data in the archive; a size on a link or directory header is ignored.
     const bodySize = header.type === 'file' || header.type === 'unsupported' || typeflag === 'D' ? header.size : 0;
     let remaining = bodySize;
+    let stored = false;
     const body = (async function* (): AsyncGenerator<Buffer> {
-      for await (const chunk of queue.stream(remaining)) {
+      for await (const chunk of queue.stream(remaining, !stored)) {
         remaining -= chunk.length;
         yield chunk;
       }
     })();
-    yield { header, body };
-    await queue.skip(remaining + paddingAfter(bodySize));
+    const storeBody = (path: string): void => {
+      if (header.type !== 'file') throw new Error(`tar entry "${header.path}" is not a regular file`);
+      if (remaining !== bodySize) throw new Error(`body of tar entry "${header.path}" already read`);
+      if (stored || bodySize === 0) return;
+      stored = true;
+      recorder?.fileBody(path, bodySize);
+    };
+    yield { header, body, storeBody };
+    await queue.skip(remaining, !stored);
+    await queue.skip(paddingAfter(bodySize));
   }
 }
 

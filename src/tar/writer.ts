@@ -9,6 +9,7 @@ import {
   writeNumber,
   writeString,
 } from './header.js';
+import { gathered } from './gather.js';
 import { XATTR_PREFIX, encodePaxRecord } from './pax.js';
 
 /**
@@ -93,30 +94,9 @@ export function encodeHeader(input: TarHeaderInput): Buffer {
   return Buffer.concat([paxHeader, paxBody, padding(paxBody.length), block]);
 }
 
-/** Output pieces smaller than this are gathered, so a consumer gets few large writes, not one per header. */
-const OUTPUT_CHUNK_BYTES = 64 * 1024;
-
 /** Yields a whole archive: each entry's header, body and padding, then the end marker. */
-export async function* writeTar(entries: AsyncIterable<TarEntryInput> | Iterable<TarEntryInput>): AsyncGenerator<Buffer> {
-  let gathered: Buffer[] = [];
-  let gatheredBytes = 0;
-  for await (const piece of archivePieces(entries)) {
-    if (piece.length >= OUTPUT_CHUNK_BYTES) {
-      if (gatheredBytes > 0) yield Buffer.concat(gathered, gatheredBytes);
-      gathered = [];
-      gatheredBytes = 0;
-      yield piece;
-      continue;
-    }
-    gathered.push(piece);
-    gatheredBytes += piece.length;
-    if (gatheredBytes >= OUTPUT_CHUNK_BYTES) {
-      yield Buffer.concat(gathered, gatheredBytes);
-      gathered = [];
-      gatheredBytes = 0;
-    }
-  }
-  if (gatheredBytes > 0) yield Buffer.concat(gathered, gatheredBytes);
+export function writeTar(entries: AsyncIterable<TarEntryInput> | Iterable<TarEntryInput>): AsyncGenerator<Buffer> {
+  return gathered(archivePieces(entries));
 }
 
 async function* archivePieces(entries: AsyncIterable<TarEntryInput> | Iterable<TarEntryInput>): AsyncGenerator<Buffer> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -172,6 +172,36 @@ describe('image store with real layers', { skip }, () => {
       assert.deepEqual(await service.list(), [], label);
       await assert.rejects(service.resolve('broken'), { kind: 'not-found' });
     }
+  });
+
+  it("gives back a layer's exact tar, and says why when it cannot", async () => {
+    const id = await service.import(createReadStream(busyboxTar), { repo: 'split' });
+    const [chainId] = (await service.resolve(id)).chainIds;
+    assert.ok(chainId !== undefined);
+    const original = await readFile(busyboxTar);
+    const assembled = Buffer.concat(await service.layers.openTar(chainId).toArray());
+    assert.ok(assembled.equals(original), 'the reassembled tar is the imported one');
+    assert.equal(await service.layers.tarSize(chainId), original.length);
+    assert.ok((await readdir(join(root, 'layers', chainId.slice(7)))).includes('tar-split.gz'));
+
+    // A changed file (same size) is caught by the digest check at the end of the stream.
+    const hostname = join(service.layers.diffDir(chainId), 'etc', 'hostname');
+    const saved = await readFile(hostname);
+    await writeFile(hostname, 'berth-TEST\n');
+    await assert.rejects(service.layers.openTar(chainId).toArray(), { message: /reassembled into a \d+-byte tar with digest sha256:[0-9a-f]{64}, not its diff id/ });
+    await writeFile(hostname, saved);
+
+    // A layer unpacked before tar-splits existed, and so lacking its size too.
+    const layerDir = join(root, 'layers', chainId.slice(7));
+    await rename(join(layerDir, 'tar-split.gz'), join(work, 'saved-split'));
+    await assert.rejects(service.layers.openTar(chainId).toArray(), { kind: 'not-implemented', message: new RegExp(`layer ${chainId} was unpacked by an older berth`) });
+    await rename(join(work, 'saved-split'), join(layerDir, 'tar-split.gz'));
+    const record = JSON.parse(await readFile(join(layerDir, 'layer.json'), 'utf8')) as { tarSize?: number };
+    delete record.tarSize;
+    await writeFile(join(layerDir, 'layer.json'), JSON.stringify(record));
+    assert.equal(await service.layers.tarSize(chainId), original.length, 'measured by reassembling');
+    assert.equal((await service.layers.require(chainId)).tarSize, original.length, 'and recorded');
+    await service.remove('split');
   });
 
   it('rejects bad changes before reading the tar', async () => {
