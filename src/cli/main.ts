@@ -163,6 +163,13 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+// a reader that went away (`berth save IMAGE | head -c 1`) ends the command quietly, as SIGPIPE
+// ends docker's, instead of with a stack trace
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
+
 const status = await run(process.argv.slice(2));
 const { restoreTerminal } = await import('./terminal.js');
 restoreTerminal();
