@@ -14,7 +14,10 @@ export interface Login {
   identitytoken?: string;
 }
 
-/** Stores `login` for `serverAddress`; says whether a password went into the file unencrypted. */
+/**
+ * Stores `login` for `serverAddress`; says whether a password went into the file unencrypted
+ * just now. Like docker, a file that already holds exactly these credentials is left alone.
+ */
 export async function storeCredentials(file: ConfigFile, serverAddress: string, login: Login): Promise<{ plaintextPassword: boolean }> {
   const helper = helperFor(file.config, serverAddress);
   const auths = (file.config.auths ??= {});
@@ -22,10 +25,12 @@ export async function storeCredentials(file: ConfigFile, serverAddress: string, 
     await helperStore(helper, serverAddress, login);
     auths[serverAddress] = {};
   } else {
-    auths[serverAddress] = {
+    const entry = {
       auth: Buffer.from(`${login.username}:${login.password}`).toString('base64'),
       ...(login.identitytoken ? { identitytoken: login.identitytoken } : {}),
     };
+    if (JSON.stringify(auths[serverAddress]) === JSON.stringify(entry)) return { plaintextPassword: false };
+    auths[serverAddress] = entry;
   }
   await writeConfigFile(file);
   return { plaintextPassword: !helper && login.password !== '' };
