@@ -22,6 +22,7 @@ export const TOP_LEVEL: CommandEntry[] = [
   { name: 'images', summary: 'List images', module: 'images' },
   { name: 'login', summary: 'Authenticate to a registry', module: 'login' },
   { name: 'logout', summary: 'Log out from a registry', module: 'logout' },
+  { name: 'search', summary: 'Search Docker Hub for images', module: 'search' },
   { name: 'version', summary: 'Show the berth version information', module: 'version' },
   { name: 'info', summary: 'Display system-wide information', module: 'info' },
   { name: 'attach', summary: "Attach local standard input, output, and error streams to a running container", module: 'attach' },
