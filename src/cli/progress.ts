@@ -6,7 +6,7 @@
  * stream ends the display and becomes the command's error.
  */
 import type { Writable } from 'node:stream';
-import { CliError } from './errors.js';
+import { CliError, unexpectedEof } from './errors.js';
 import { humanSize } from './format/units.js';
 
 export interface ProgressDetail {
@@ -175,14 +175,18 @@ export async function displayJsonMessages(stream: AsyncIterable<Buffer | string>
   };
   let pending = '';
   let failure: string | undefined;
-  for await (const chunk of stream) {
-    pending += chunk.toString();
-    let nl: number;
-    while (failure === undefined && (nl = pending.indexOf('\n')) >= 0) {
-      failure = handle(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
+  try {
+    for await (const chunk of stream) {
+      pending += chunk.toString();
+      let nl: number;
+      while (failure === undefined && (nl = pending.indexOf('\n')) >= 0) {
+        failure = handle(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+      if (failure !== undefined) break;
     }
-    if (failure !== undefined) break;
+  } catch (error) {
+    throw unexpectedEof(error);
   }
   failure ??= handle(pending);
   if (failure !== undefined) throw new CliError(failure);

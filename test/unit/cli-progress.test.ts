@@ -198,6 +198,13 @@ describe('displaying a daemon stream', () => {
     await assert.rejects(displayJsonMessages(wire([{ errorDetail: { code: 401, message: 'unauthorized: x' } }]), null), /^CliError: unauthorized: x$/);
   });
 
+  it('reports a stream the daemon cut short as docker does', async () => {
+    const cut = new Readable({ read() {} });
+    cut.push('{"status":"Pulling from library/busybox","id":"latest"}\r\n');
+    setImmediate(() => cut.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    await assert.rejects(displayJsonMessages(cut, collector(false)), (error: unknown) => error instanceof CliError && error.message === 'unexpected EOF');
+  });
+
   it('prints a line that is not JSON as it came', async () => {
     const out = collector(false);
     await displayJsonMessages(Readable.from(['<html>bad gateway</html>\r\n', '{"status":"ok"}']), out);
