@@ -76,7 +76,7 @@ export interface RenderOptions {
   /** Redraw lines in place and show progress bars, as on a terminal. */
   terminal: boolean;
   /** Columns of the terminal (docker assumes 200 when it cannot tell). */
-  width: number;
+  readonly width: number;
   onAux?: (aux: unknown) => void;
   now?: () => number;
 }
@@ -157,7 +157,10 @@ export async function displayJsonMessages(stream: AsyncIterable<Buffer | string>
   const tty = out as { isTTY?: boolean; columns?: number } | null;
   const renderer = new JsonMessageRenderer((text) => out?.write(text), {
     terminal: tty?.isTTY === true,
-    width: tty?.columns ?? 200,
+    // read for each message, as docker does, so a resized terminal gets bars that fit
+    get width() {
+      return tty?.columns ?? 200;
+    },
     ...(onAux ? { onAux } : {}),
   });
   const handle = (raw: string): string | undefined => {

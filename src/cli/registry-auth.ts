@@ -35,7 +35,7 @@ export function authKeyForDomain(domain: string): string {
 }
 
 /** An `auths` entry with `auth` decoded; the server address is the key it was found under. */
-export function decodeEntry(key: string, entry: AuthEntry): AuthConfig {
+function decodeEntry(key: string, entry: AuthEntry): AuthConfig {
   let { username, password } = entry;
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');

@@ -25,7 +25,7 @@ const PAT_SUGGEST =
   'You can log in with your password or a Personal Access Token (PAT). Using a limited-scope PAT grants better security and is required for organizations using SSO. Learn more at https://docs.docker.com/go/access-tokens/';
 
 /** The address credentials are checked and kept under: Docker Hub's v1 URL, else host[:port]. */
-export function loginAddress(server: string | undefined): string {
+function loginAddress(server: string | undefined): string {
   if (!server || server === 'docker.io' || server === INDEX_SERVER) return INDEX_SERVER;
   return convertToHostname(server);
 }
@@ -118,6 +118,7 @@ export const define: DefineCommand = (cmd, ctx) => {
           if (status) process.stdout.write(`${status}\n`);
           return;
         } catch (error) {
+          // no daemon, or credentials that cannot be saved: asking for others would not help
           if (error instanceof CliError) throw error;
           const invalid = error instanceof DaemonError && error.statusCode === 401;
           process.stderr.write(invalid ? 'Stored credentials invalid or expired\n' : `Login did not succeed, error: ${errorText(error)}\n`);

@@ -9,7 +9,7 @@ import { configDir, readConfigFile } from '../docker-config.js';
 import { INDEX_SERVER, convertToHostname } from '../registry-auth.js';
 
 /** Where credentials for `server` may be kept: as given, and the forms older clients saved them under. */
-export function logoutAddresses(server: string | undefined): { shown: string; addresses: string[] } {
+function logoutAddresses(server: string | undefined): { shown: string; addresses: string[] } {
   if (!server) return { shown: INDEX_SERVER, addresses: [INDEX_SERVER] };
   const host = convertToHostname(server);
   return { shown: host, addresses: [...new Set([server, host, `http://${host}`, `https://${host}`])] };

@@ -22,7 +22,7 @@ interface SaveFlags {
 }
 
 /** docker's checks of -o before anything is written (moby/sys atomicwriter). */
-export async function checkOutputPath(path: string): Promise<void> {
+async function checkOutputPath(path: string): Promise<void> {
   const dir = dirname(path);
   if (dir !== '.' && dir !== '..') {
     const info = await stat(dir).catch((error: unknown) => {

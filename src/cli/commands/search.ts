@@ -20,7 +20,7 @@ interface SearchFlags {
 }
 
 /** The registry a search term names: `localhost:5000/busybox` -> `localhost:5000`, `busybox` -> Docker Hub. */
-export function searchRegistry(term: string): string {
+function searchRegistry(term: string): string {
   const slash = term.indexOf('/');
   const first = term.slice(0, slash);
   return slash >= 0 && (/[.:]/.test(first) || first === 'localhost') ? first : DOCKER_HUB_DOMAIN;
