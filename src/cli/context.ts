@@ -1,6 +1,7 @@
 /**
  * What a command needs from the process around it: the daemon client (made on first use, from
- * -H/--host or the environment) and the words that invoked it, for docker-style hints.
+ * -H/--host or the environment), the words that invoked it, for docker-style hints, and where the
+ * docker config file (registry credentials) lives.
  */
 import type { Command } from 'commander';
 import { ApiClient, resolveHost } from './client.js';
@@ -12,7 +13,13 @@ export class CliContext {
     private readonly hostFlag: () => string | undefined,
     /** "berth run", "berth container ls": how error hints name the command. */
     readonly commandPath: string,
+    private readonly configFlag: () => string | undefined,
   ) {}
+
+  /** The global --config: the directory of the docker config file, when given (see docker-config.ts). */
+  get configDirFlag(): string | undefined {
+    return this.configFlag();
+  }
 
   get host(): string {
     return resolveHost(this.hostFlag());

@@ -50,3 +50,8 @@ export class ExitStatus extends Error {
 export function invalidFlagValue(value: string, flag: string, reason: string): FlagError {
   return new FlagError(`invalid argument "${value}" for "${flag}" flag: ${reason}`);
 }
+
+/** A response the daemon cut short (Node's "aborted") reads as docker reports it: Go's io.ErrUnexpectedEOF. */
+export function unexpectedEof(error: unknown): unknown {
+  return (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? new CliError('unexpected EOF') : error;
+}

@@ -78,6 +78,7 @@ async function run(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: () => {} })
+    .option('--config <string>', 'Location of client config files (default "~/.docker")')
     .option('-H, --host <host>', 'Daemon socket to connect to')
     .option('-D, --debug', 'Enable debug mode')
     .option('-l, --log-level <level>', 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', 'info')
@@ -120,7 +121,8 @@ async function run(argv: string[]): Promise<number> {
   const loaded = selected
     ? await Promise.all([import('./context.js'), import(`./commands/${selected.module}.js`) as Promise<{ define: import('./context.js').DefineCommand }>])
     : undefined;
-  const ctx = loaded ? new loaded[0].CliContext(() => program.opts<{ host?: string }>().host, commandPath) : undefined;
+  const globals = () => program.opts<{ host?: string; config?: string }>();
+  const ctx = loaded ? new loaded[0].CliContext(() => globals().host, commandPath, () => globals().config) : undefined;
   const module = loaded?.[1];
   if (selected && module && ctx) {
     selectedCmd = parent.command(selected.name).aliases(selected.aliases ?? []).description(selected.summary);
@@ -160,6 +162,13 @@ async function run(argv: string[]): Promise<number> {
     ctx?.close();
   }
 }
+
+// a reader that went away (`berth save IMAGE | head -c 1`) ends the command quietly, as SIGPIPE
+// ends docker's, instead of with a stack trace
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
 
 const status = await run(process.argv.slice(2));
 const { restoreTerminal } = await import('./terminal.js');

@@ -1,11 +1,12 @@
 /**
- * Pulling an image through the daemon (POST /images/create?fromImage=) and showing its JSON
- * progress stream the way docker does on a non-terminal: one line per status, errors in the
- * stream ending the pull.
+ * Pulling an image through the daemon (POST /images/create?fromImage=&tag=) with the registry's
+ * credentials in X-Registry-Auth, for `pull` and for run/create when the image is missing.
+ * Credentials and the progress display are loaded only when a pull happens, so `run` of a present
+ * image neither reads the docker config file nor pays for those modules at start.
  */
 import type { Writable } from 'node:stream';
-import type { ApiClient } from './client.js';
-import { CliError } from './errors.js';
+import type { CliContext } from './context.js';
+import { apiTag, referenceName, type ImageRef } from './reference.js';
 
 /** Splits "registry:5000/a/b:tag" or "a@sha256:..." into repository and tag (or digest). */
 export function splitReference(ref: string): { repository: string; tag: string | undefined } {
@@ -16,58 +17,18 @@ export function splitReference(ref: string): { repository: string; tag: string |
   return { repository: ref, tag: undefined };
 }
 
-/** "busybox" -> "busybox:latest" (what `Unable to find image '...' locally` names). */
-export function withDefaultTag(ref: string): string {
-  return splitReference(ref).tag === undefined ? `${ref}:latest` : ref;
+export interface PullOptions {
+  platform?: string | undefined;
+  /** Every tag of the repository (pull -a): no `tag` in the query. */
+  allTags?: boolean;
 }
 
-interface ProgressMessage {
-  status?: string;
-  id?: string;
-  progress?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-}
-
-/** Prints a JSON-lines progress stream; throws the first error message the daemon put in it. */
-export async function showProgress(stream: AsyncIterable<Buffer | string>, out: Writable): Promise<void> {
-  let pending = '';
-  let failure: string | undefined;
-  const handle = (line: string) => {
-    if (!line.trim()) return;
-    let msg: ProgressMessage;
-    try {
-      msg = JSON.parse(line) as ProgressMessage;
-    } catch {
-      out.write(`${line}\n`);
-      return;
-    }
-    if (msg.error || msg.errorDetail?.message) {
-      failure ??= msg.errorDetail?.message ?? msg.error;
-      return;
-    }
-    // progress bars only make sense on a terminal, as docker's non-tty output shows
-    if (msg.progress && !(out as { isTTY?: boolean }).isTTY) return;
-    if (msg.status === undefined) return;
-    const text = msg.progress ? `${msg.status} ${msg.progress}` : msg.status;
-    out.write(msg.id ? `${msg.id}: ${text}\n` : `${text}\n`);
-  };
-  for await (const chunk of stream) {
-    pending += chunk.toString();
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      handle(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-    }
-  }
-  handle(pending);
-  if (failure !== undefined) throw new CliError(failure);
-}
-
-export async function pullImage(client: ApiClient, ref: string, platform: string | undefined, out: Writable): Promise<void> {
-  const { repository, tag } = splitReference(ref);
-  const res = await client.request('POST', '/images/create', {
-    query: { fromImage: repository, tag: tag ?? 'latest', platform },
+/** Pulls `ref`, showing the daemon's progress on `out` (nothing with null); throws the stream's error. */
+export async function pullImage(ctx: CliContext, ref: ImageRef, options: PullOptions, out: Writable | null): Promise<void> {
+  const [{ registryAuthHeader }, { displayJsonMessages }] = await Promise.all([import('./registry-auth.js'), import('./progress.js')]);
+  const res = await ctx.client.request('POST', '/images/create', {
+    query: { fromImage: referenceName(ref), tag: options.allTags ? undefined : apiTag(ref), platform: options.platform },
+    headers: { 'X-Registry-Auth': await registryAuthHeader(ctx.configDirFlag, ref.domain) },
   });
-  await showProgress(res, out);
+  await displayJsonMessages(res, out);
 }

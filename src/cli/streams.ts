@@ -1,8 +1,9 @@
 /**
  * Copying a hijacked attach/exec connection to the terminal: output is raw bytes with a tty, else
  * docker's multiplexed framing; local stdin goes up the same socket and, when it ends, only the
- * write side is closed so the rest of the output still arrives.
+ * write side is closed so the rest of the output still arrives. Also plain responses copied to stdout.
  */
+import { once } from 'node:events';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { FlagError } from './errors.js';
 
@@ -146,4 +147,9 @@ export function pumpStreams(options: PumpOptions): Promise<PumpResult> {
       socket.end();
     }
   });
+}
+
+/** Copies a response (save's tar, a non-JSON load answer) to stdout, waiting when the pipe is full. */
+export async function copyToStdout(source: AsyncIterable<Buffer>): Promise<void> {
+  for await (const chunk of source) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
 }

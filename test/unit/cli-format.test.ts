@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { containerRow, displayablePorts, psFormat } from '../../src/cli/format/containers.js';
 import { ellipsis, renderList, truncateId } from '../../src/cli/format/formatter.js';
 import { imageRows, imagesFormat } from '../../src/cli/format/images.js';
+import { searchFormat, searchRows } from '../../src/cli/format/search.js';
 import { alignTabs } from '../../src/cli/format/tabwriter.js';
 
 describe('tabwriter alignment', () => {
@@ -87,5 +88,31 @@ describe('truncation helpers', () => {
     assert.equal(truncateId('sha256:0123456789abcdef'), '0123456789ab');
     assert.equal(ellipsis('abcdef', 4), 'abc…');
     assert.equal(ellipsis('abc', 4), 'abc');
+  });
+});
+
+describe('search rows', () => {
+  const results = [
+    { name: 'busybox', description: 'Busybox base image.', star_count: 3300, is_official: true, is_automated: false },
+    { name: 'x/y', description: 'A very long description\nthat goes on and on beyond forty five characters', star_count: 12 },
+  ];
+
+  it("renders docker 28's table: description on one line, cut at 45 characters", () => {
+    assert.equal(
+      renderList(searchFormat(undefined), searchRows(results, true)),
+      'NAME      DESCRIPTION                                     STARS     OFFICIAL\n' +
+        'busybox   Busybox base image.                             3300      [OK]\n' +
+        'x/y       A very long description that goes on and on …   12        \n',
+    );
+    assert.match(renderList(searchFormat('{{.Description}}'), searchRows(results, false)), /that goes on and on beyond forty five characters\n$/);
+  });
+
+  it('writes IsOfficial as "[OK]" in a template but as "true"/"false" in JSON', () => {
+    assert.equal(renderList(searchFormat('{{.IsOfficial}}|{{json .IsOfficial}}'), searchRows(results.slice(0, 1), true)), '[OK]|"[OK]"\n');
+    assert.equal(
+      renderList(searchFormat('json'), searchRows(results, true)),
+      '{"Description":"Busybox base image.","IsOfficial":"true","Name":"busybox","StarCount":"3300"}\n' +
+        '{"Description":"A very long description that goes on and on …","IsOfficial":"false","Name":"x/y","StarCount":"12"}\n',
+    );
   });
 });

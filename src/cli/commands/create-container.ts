@@ -1,10 +1,12 @@
 /**
  * POST /containers/create as docker's run and create do it: pull first with --pull=always, or
- * pull and retry once when the daemon has no such image (--pull=missing).
+ * pull and retry once when the daemon has no such image (--pull=missing). The pull's progress
+ * goes to stderr so that stdout keeps only the container's id or output.
  */
 import { CliError, DaemonError } from '../errors.js';
 import type { CliContext } from '../context.js';
-import { pullImage, withDefaultTag } from '../pull.js';
+import { pullImage } from '../pull.js';
+import { familiarString, parseNormalizedNamed, withDefaultTag, type ImageRef } from '../reference.js';
 import { buildCreateBody, createQuery, type CreateFlags } from './create-options.js';
 import { terminalSize } from '../terminal.js';
 
@@ -30,24 +32,34 @@ export async function createContainer(ctx: CliContext, flags: CreateFlags, image
     throw runFailure(ctx, `invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   }
   const client = ctx.client;
-  const pullNow = async () => {
+  const pullNow = async (ref: ImageRef) => {
     try {
-      await pullImage(client, image, flags.platform, process.stderr);
+      await pullImage(ctx, ref, { platform: flags.platform }, flags.quiet ? null : process.stderr);
     } catch (error) {
       throw runFailure(ctx, error instanceof DaemonError ? error.display : (error as Error).message, daemonErrorStatus);
     }
   };
-  if (pull === 'always') await pullNow();
+  // like docker, a bad name fails before anything is sent; an image id or digest names nothing a
+  // registry serves, so there is nothing to pull then
+  let ref: ImageRef | undefined;
+  if (!/^(?:sha256:)?[a-f0-9]{64}$/.test(image)) {
+    try {
+      ref = withDefaultTag(parseNormalizedNamed(image));
+    } catch (error) {
+      throw runFailure(ctx, (error as Error).message, daemonErrorStatus);
+    }
+  }
+  if (pull === 'always' && ref) await pullNow(ref);
   const create = () => client.json<{ Id: string; Warnings?: string[] | null }>('POST', '/containers/create', { query: createQuery(flags), body });
   let created: { Id: string; Warnings?: string[] | null };
   try {
     created = await create();
   } catch (error) {
-    if (!isMissingImage(error) || pull !== 'missing') {
+    if (!ref || !isMissingImage(error) || pull !== 'missing') {
       throw error instanceof DaemonError ? runFailure(ctx, error.display, daemonErrorStatus) : error;
     }
-    process.stderr.write(`Unable to find image '${withDefaultTag(image)}' locally\n`);
-    await pullNow();
+    if (!flags.quiet) process.stderr.write(`Unable to find image '${familiarString(ref)}' locally\n`);
+    await pullNow(ref);
     try {
       created = await create();
     } catch (retryError) {

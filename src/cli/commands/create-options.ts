@@ -89,6 +89,7 @@ export interface CreateFlags extends ResourceFlags {
   sigProxy?: boolean;
   pull?: string;
   platform?: string;
+  quiet?: boolean;
   logDriver?: string;
   logOpt: string[];
   detachKeys?: string;
@@ -154,6 +155,7 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--dns <list>', 'Set custom DNS servers', collect, [])
     .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
+    .option('-q, --quiet', 'Suppress the pull output')
     .option('--log-driver <string>', 'Logging driver for the container')
     .option('--log-opt <list>', 'Log driver options', collect, []);
 }

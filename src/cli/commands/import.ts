@@ -6,7 +6,8 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { DefineCommand } from '../context.js';
 import { CliError } from '../errors.js';
-import { showProgress, splitReference } from '../pull.js';
+import { displayJsonMessages } from '../progress.js';
+import { splitReference } from '../pull.js';
 import { collect } from './shared.js';
 
 export const define: DefineCommand = (cmd, ctx) => {
@@ -42,6 +43,6 @@ export const define: DefineCommand = (cmd, ctx) => {
         stream: stream as import('node:stream').Readable | undefined,
         contentType: 'application/x-tar',
       });
-      await showProgress(res, process.stdout);
+      await displayJsonMessages(res, process.stdout);
     });
 };

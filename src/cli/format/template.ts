@@ -10,6 +10,13 @@
 /** Objects carrying this key behave like Go structs: an unknown field is an error naming the type. */
 export const TEMPLATE_TYPE = Symbol('template type');
 
+/**
+ * A function under this key gives fields that `json` writes differently from how a template reads
+ * them, as some of docker's contexts have a MarshalJSON of their own (search's IsOfficial is
+ * "[OK]" in a template, "true" in JSON).
+ */
+export const JSON_FIELDS = Symbol('json fields');
+
 export class TemplateError extends Error {
   constructor(message: string) {
     super(message);
@@ -444,8 +451,10 @@ function plainFields(o: Record<string, unknown>): Record<string, unknown> {
 
 function toJson(v: Value): string {
   const replacer = (_k: string, val: unknown) => {
-    if (val !== null && typeof val === 'object' && !Array.isArray(val)) return plainFields(val as Record<string, unknown>);
-    return val;
+    if (val === null || typeof val !== 'object' || Array.isArray(val)) return val;
+    const fields = plainFields(val as Record<string, unknown>);
+    const overrides = (val as Record<symbol, unknown>)[JSON_FIELDS];
+    return typeof overrides === 'function' ? { ...fields, ...(overrides as () => Record<string, unknown>)() } : fields;
   };
   // Go's json.Marshal escapes HTML-significant characters
   const text = JSON.stringify(v === undefined ? null : v, replacer) ?? 'null';
