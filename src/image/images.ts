@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { invalidArgument, notFound, notImplemented } from '../common/errors.js';
+import { invalidArgument, notFound } from '../common/errors.js';
 import { BlobStore } from '../store/blob-store.js';
 import type { Digest } from '../store/digest.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
@@ -132,7 +132,7 @@ export class ImageService {
       serialize: <T>(work: () => Promise<T>) => this.serialize(work),
       collectLayers: (ids: readonly Digest[]) => this.collectLayers(ids),
       discardBlobs: (digests: readonly Digest[]) => this.removeOrphanedBlobs(digests),
-      layerTar: (chainId: Digest) => Promise.reject<Readable>(notImplemented(`layer ${chainId} has no stored compressed blob, and berth cannot reproduce its tar yet`)),
+      layerTar: async (chainId: Digest) => this.layers.openTar(chainId),
     };
   }
 

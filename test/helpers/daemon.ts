@@ -141,19 +141,12 @@ export class TestDaemon {
    * something the command reaches (the registry harness's token server runs in-process).
    */
   dockerAsync(args: string[], options: { input?: string | Buffer; timeout?: number } = {}): Promise<CommandResult> {
-    return new Promise((resolveRun) => {
-      const child = spawn('docker', args, { env: { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: join(this.dir, 'docker-config') } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 60_000);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolveRun({ status: code ?? (signal ? 128 : 1), stdout, stderr });
-      });
-      child.stdin.end(options.input ?? '');
-    });
+    return runAsync('docker', args, { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: join(this.dir, 'docker-config') }, options);
+  }
+
+  /** The berth CLI without blocking this process (see dockerAsync). */
+  berthAsync(args: string[], options: { input?: string | Buffer; env?: Record<string, string>; timeout?: number } = {}): Promise<CommandResult> {
+    return runAsync(NODE, [join(DIST, 'cli/main.js'), ...args], { ...process.env, BERTH_HOST: this.host, DOCKER_HOST: '', ...options.env }, options);
   }
 
   async stop(): Promise<void> {
@@ -165,6 +158,23 @@ export class TestDaemon {
     cleanupLeftovers(this.dir, this.execRoot);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function runAsync(command: string, args: string[], env: NodeJS.ProcessEnv, options: { input?: string | Buffer; timeout?: number }): Promise<CommandResult> {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 60_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ status: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
 }
 
 /** Kills monitors and containers and unmounts what a test daemon left under `dir`. */

@@ -94,6 +94,52 @@ for (const auth of ['none', 'basic', 'token'] as RegistryAuth[]) {
       assert.equal(daemon.berth(['run', '--rm', `${registry.host}/push/copy:v2`, 'cat', '/pushed.txt']).stdout, 'round trip\n');
     });
 
+    it('pushes an image made here: its layer is gzipped from its exact tar once, then pulled back as the same image', async () => {
+      const busybox = JSON.parse(daemon.berth(['image', 'inspect', 'busybox']).stdout)[0];
+      assert.equal(daemon.berth(['tag', 'busybox', `${registry.host}/push/local:1`]).status, 0);
+      const first = await push(`${registry.host}/push/local`, '1');
+      assert.equal(first.status, 200);
+      const lines = progressLines(first.body);
+      assert.ok(lines.some((line) => line.status === 'Pushed'), JSON.stringify(lines));
+      const digest = (lines.at(-1)?.aux as { Digest: string }).Digest;
+      assert.equal(daemon.berth(['tag', 'busybox', `${registry.host}/push/local2:1`]).status, 0);
+      const second = progressLines((await push(`${registry.host}/push/local2`, '1')).body);
+      assert.equal((second.at(-1)?.aux as { Digest: string }).Digest, digest, 'the kept gzip gives the same manifest');
+      assert.equal(daemon.berth(['rmi', `${registry.host}/push/local:1`]).status, 0);
+      const fresh = await TestDaemon.start({ seed: false });
+      try {
+        const pulled = await fresh.api('POST', `/v1.44/images/create?fromImage=${encodeURIComponent(`${registry.host}/push/local`)}&tag=1`, { headers: credentials });
+        assert.equal(pulled.status, 200, pulled.body.toString());
+        assert.equal(JSON.parse(fresh.berth(['image', 'inspect', `${registry.host}/push/local:1`]).stdout)[0].Id, busybox.Id);
+        assert.equal(fresh.berth(['run', '--rm', `${registry.host}/push/local:1`, 'echo', 'pushed busybox']).stdout, 'pushed busybox\n');
+      } finally {
+        await fresh.stop();
+      }
+    });
+
+    it('works with the berth CLI: login, push, pull, logout', async () => {
+      const env = { DOCKER_CONFIG: `${daemon.dir}/berth-config` };
+      if (auth !== 'none') {
+        const login = await daemon.berthAsync(['login', '-u', 'tester', '--password-stdin', registry.host], { input: 'secret-pass\n', env });
+        assert.equal(login.status, 0, login.stderr);
+        assert.match(login.stdout, /Login Succeeded/);
+      }
+      assert.equal((await daemon.berthAsync(['tag', 'busybox', `${registry.host}/push/berth-cli:1`])).status, 0);
+      const pushed = await daemon.berthAsync(['push', `${registry.host}/push/berth-cli:1`], { env });
+      assert.equal(pushed.status, 0, pushed.stderr);
+      assert.match(pushed.stdout, /1: digest: sha256:[0-9a-f]{64} size: \d+/);
+      assert.equal((await daemon.berthAsync(['rmi', `${registry.host}/push/berth-cli:1`])).status, 0);
+      const pulled = await daemon.berthAsync(['pull', `${registry.host}/push/berth-cli:1`], { env });
+      assert.equal(pulled.status, 0, pulled.stderr);
+      assert.match(pulled.stdout, /Status: (Downloaded newer image|Image is up to date) for /);
+      if (auth === 'basic') {
+        assert.equal((await daemon.berthAsync(['logout', registry.host], { env })).status, 0);
+        const denied = await daemon.berthAsync(['pull', `${registry.host}/push/berth-cli:1`], { env });
+        assert.equal(denied.status, 1);
+        assert.match(denied.stderr, /pull access denied/);
+      }
+    });
+
     it('refuses to push an image it does not have', async () => {
       const answer = await push(`${registry.host}/push/absent`, 'v1');
       assert.equal(answer.status, 404);
