@@ -39,7 +39,12 @@ export class ContainerArchive implements ContainerArchiveApi {
     }
   }
 
-  async get(ref: string, path: string): Promise<{ stat: ContainerPathStat; tar: Readable }> {
+  /**
+   * A path of the container as a tar stream. `released` settles once the helper has exited
+   * and a stopped container's rootfs is unmounted again: the API ends its answer only then,
+   * so a client never sees the copy finished while the mount is still there.
+   */
+  async get(ref: string, path: string): Promise<{ stat: ContainerPathStat; tar: Readable; released: Promise<void> }> {
     const record = this.containers.find(ref);
     checkPath(path);
     const root = await this.acquire(record);
@@ -49,15 +54,17 @@ export class ContainerArchive implements ContainerArchiveApi {
       const stat = expectStat(await firstReply(helper), ref, path);
       const tar = helper.stdout!;
       const running = helper;
-      running.once('close', (code) => {
-        if (code !== 0 && !tar.destroyed) tar.destroy(internal(`copying ${path} from the container failed`));
-        void this.release(record);
+      const released = new Promise<void>((resolveRelease) => {
+        running.once('close', (code) => {
+          if (code !== 0 && !tar.destroyed) tar.destroy(internal(`copying ${path} from the container failed`));
+          void this.release(record).finally(resolveRelease);
+        });
       });
       tar.once('close', () => {
         if (running.exitCode === null) running.kill();
       });
       this.containers.publish('archive-path', record);
-      return { stat, tar };
+      return { stat, tar, released };
     } catch (error) {
       helper?.kill();
       await this.release(record);

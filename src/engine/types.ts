@@ -144,7 +144,7 @@ export interface ArchivePutOptions {
 /** `docker cp`: `/containers/{id}/archive`. Paths are container paths; stat is docker's ContainerPathStat. */
 export interface ContainerArchiveApi {
   stat(ref: string, path: string): Promise<import('../common/container-path-stat.js').ContainerPathStat>;
-  get(ref: string, path: string): Promise<{ stat: import('../common/container-path-stat.js').ContainerPathStat; tar: Readable }>;
+  get(ref: string, path: string): Promise<{ stat: import('../common/container-path-stat.js').ContainerPathStat; tar: Readable; released: Promise<void> }>;
   /** Unpacks `tar` into the existing directory `path`. */
   put(ref: string, path: string, tar: Readable, options: ArchivePutOptions): Promise<void>;
 }

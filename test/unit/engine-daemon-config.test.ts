@@ -17,6 +17,11 @@ describe('defaultDaemonConfig', () => {
       'default-runtime': 'crun',
       runtimes: { crun: { path: '/usr/bin/crun' }, runc: { path: '/usr/sbin/runc' } },
       'fix-cgroup-layout': true,
+      'insecure-registries': [],
+      'registry-mirrors': [],
+      'max-concurrent-downloads': 3,
+      'max-concurrent-uploads': 5,
+      'max-download-attempts': 5,
     });
   });
 

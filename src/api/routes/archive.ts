@@ -22,10 +22,12 @@ export function addArchiveRoutes(router: Router<Route>, { archive }: ApiBackend)
     'GET',
     '/containers/:id/archive',
     plain(async ({ params, query }, res) => {
-      const { stat, tar } = await archive.get(params.id!, query.get('path') ?? '');
+      const { stat, tar, released } = await archive.get(params.id!, query.get('path') ?? '');
       res.writeHead(200, { [PATH_STAT_HEADER]: encodePathStat(stat), 'Content-Type': 'application/x-tar' });
       try {
-        await pipeline(tar, res);
+        await pipeline(tar, res, { end: false });
+        await released;
+        res.end();
       } catch (error) {
         // The client leaving mid-download is not the daemon's failure.
         if (errnoCode(error) !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;

@@ -154,9 +154,9 @@ export class RegistryClient {
   }
 
   /** Every tag of a repository, following the `Link` header's pages. */
-  async listTags(path: string, signal?: AbortSignal): Promise<string[]> {
+  async listTags(path: string, signal?: AbortSignal, pageSize?: number): Promise<string[]> {
     const tags: string[] = [];
-    let next: string | undefined = `/v2/${path}/tags/list`;
+    let next: string | undefined = `/v2/${path}/tags/list${pageSize === undefined ? '' : `?n=${pageSize}`}`;
     while (next !== undefined) {
       const answer = await this.session.send({ method: 'GET', path: next, scopes: [pullScope(path)], ...(signal ? { signal } : {}) });
       const body = JSON.parse((await readBody(answer, MANIFEST_LIMIT)).toString('utf8')) as { tags?: string[] | null };
