@@ -1,6 +1,12 @@
 #!/bin/bash
-# Runs the side-by-side benchmark (bench/bench.ts) as root; prints a Markdown table.
+# Runs a side-by-side benchmark as root and prints a Markdown table:
+#   scripts/bench.sh            containers (bench/bench.ts)
+#   scripts/bench.sh transfer   image pull, push, save and load (bench/transfer.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODE=$(cat dist/NODE 2>/dev/null || command -v node)
-exec "$NODE" dist/bench/bench.js
+case "${1:-}" in
+  "") exec "$NODE" dist/bench/bench.js ;;
+  transfer) exec "$NODE" dist/bench/transfer.js ;;
+  *) echo "usage: scripts/bench.sh [transfer]" >&2; exit 2 ;;
+esac
