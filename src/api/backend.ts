@@ -6,7 +6,7 @@ import type { MaintenanceApi } from '../engine/types.js';
 import type { ImageService } from '../image/images.js';
 
 /** The part of the image service the API serves. */
-export type ImageApi = Pick<ImageService, 'import' | 'list' | 'inspect' | 'history' | 'tag' | 'remove' | 'resolve'>;
+export type ImageApi = Pick<ImageService, 'import' | 'list' | 'inspect' | 'history' | 'tag' | 'remove' | 'resolve' | 'save' | 'load'>;
 
 export interface SystemApi {
   info(): Promise<object>;

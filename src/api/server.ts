@@ -11,6 +11,7 @@ import { addContainerRoutes } from './routes/containers.js';
 import { addEventRoutes } from './routes/events.js';
 import { addExecRoutes } from './routes/exec.js';
 import { addImageRoutes } from './routes/images.js';
+import { addImageArchiveRoutes } from './routes/image-archive.js';
 import { addSystemRoutes } from './routes/system.js';
 import { addObjectLookups } from './routes/object-lookups.js';
 import { addUnsupportedRoutes } from './routes/unsupported.js';
@@ -32,6 +33,7 @@ function buildRouter(backend: ApiBackend): Router<Route> {
   addContainerRoutes(router, backend);
   addExecRoutes(router, backend);
   addImageRoutes(router, backend);
+  addImageArchiveRoutes(router, backend);
   addEventRoutes(router, backend);
   addArchiveRoutes(router, backend);
   addStatsRoutes(router, backend);
