@@ -6,7 +6,10 @@ import type { MaintenanceApi } from '../engine/types.js';
 import type { ImageService } from '../image/images.js';
 
 /** The part of the image service the API serves. */
-export type ImageApi = Pick<ImageService, 'import' | 'list' | 'inspect' | 'history' | 'tag' | 'remove' | 'resolve' | 'pull' | 'push' | 'login' | 'search'>;
+export type ImageApi = Pick<
+  ImageService,
+  'import' | 'list' | 'inspect' | 'history' | 'tag' | 'remove' | 'resolve' | 'pull' | 'push' | 'login' | 'search' | 'save' | 'load'
+>;
 
 export interface SystemApi {
   info(): Promise<object>;

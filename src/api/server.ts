@@ -12,6 +12,7 @@ import { addEventRoutes } from './routes/events.js';
 import { addExecRoutes } from './routes/exec.js';
 import { addImageRoutes } from './routes/images.js';
 import { addRegistryRoutes } from './routes/registry.js';
+import { addImageArchiveRoutes } from './routes/image-archive.js';
 import { addSystemRoutes } from './routes/system.js';
 import { addObjectLookups } from './routes/object-lookups.js';
 import { addUnsupportedRoutes } from './routes/unsupported.js';
@@ -34,6 +35,7 @@ function buildRouter(backend: ApiBackend): Router<Route> {
   addExecRoutes(router, backend);
   addRegistryRoutes(router, backend);
   addImageRoutes(router, backend);
+  addImageArchiveRoutes(router, backend);
   addEventRoutes(router, backend);
   addArchiveRoutes(router, backend);
   addStatsRoutes(router, backend);

@@ -11,6 +11,9 @@ import { type ImageFilters, type ListCandidate, selectImages, validateImageFilte
 import { ImageStore, type StoredImage } from './image-store.js';
 import { type HistoryItem, type ImageInspect, type ImageSummary, historyView, inspectView, summaryView } from './image-views.js';
 import { type ImportOptions, importRootfs, repoTagReference } from './import.js';
+import { type LoadProgress, type LoadedImage, loadImages } from './archive/load.js';
+import { type ArchiveFormat, saveArchive } from './archive/save.js';
+import { selectImagesToSave } from './archive/save-selection.js';
 import { type LayerRecord, LayerStore } from './layer-store.js';
 import { familiarName, parseNormalizedNamed, referenceName, referenceString, validateTag, withDefaultTag } from './reference.js';
 import { type ProgressSink, ignoreProgress } from './progress.js';
@@ -191,6 +194,38 @@ export class ImageService {
 
   search(term: string, options: { limit?: number; filters?: SearchFilters; credentials?: RegistryCredentials } = {}): Promise<SearchResult[]> {
     return searchRegistry(this.registries, term, options);
+  }
+
+  /**
+   * `docker save`: the named images (references, ids or id prefixes; a bare repository name
+   * means all its tags) as one archive stream. An unknown name fails before anything is
+   * streamed.
+   */
+  async save(names: readonly string[], options: { format?: ArchiveFormat } = {}): Promise<Readable> {
+    const pin = this.layers.pin();
+    try {
+      const selection = await this.serialize(async () => {
+        const selected = selectImagesToSave(names, { references: await this.images.allReferences(), ids: await this.images.ids() });
+        for (const { id } of selected) for (const chainId of (await this.resolve(id)).chainIds) pin.add(chainId);
+        return selected;
+      });
+      return await saveArchive({ layers: this.layers, blobs: this.blobs, images: this.images }, selection, options.format ?? 'docker', pin);
+    } catch (error) {
+      pin.release();
+      throw error;
+    }
+  }
+
+  /** `docker load`: stores the images of a docker-archive or OCI layout stream, with their tags. */
+  async load(source: Readable, onProgress?: (progress: LoadProgress) => void): Promise<{ images: LoadedImage[] }> {
+    const context = {
+      layers: this.layers,
+      blobs: this.blobs,
+      images: this.images,
+      serialize: <T>(work: () => Promise<T>) => this.serialize(work),
+      collectLayers: (ids: readonly Digest[]) => this.collectLayers(ids),
+    };
+    return { images: await loadImages(context, source, onProgress) };
   }
 
   resolve(reference: string): Promise<StoredImage> {

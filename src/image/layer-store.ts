@@ -274,6 +274,11 @@ export class LayerStore {
     return layers;
   }
 
+  /** Whether openTar can give this layer's tar back (layers of older versions have no tar-split). */
+  canReassemble(chainId: Digest): Promise<boolean> {
+    return pathExists(join(this.layerDir(chainId), TAR_SPLIT_FILE));
+  }
+
   /**
    * The layer's original uncompressed tar, reassembled from its directory and tar-split. The
    * stream fails at its end if what it produced does not hash to the layer's diff id, so a
@@ -286,7 +291,7 @@ export class LayerStore {
   private async *verifiedTar(chainId: Digest): AsyncGenerator<Buffer> {
     const layer = await this.require(chainId);
     const split = join(this.layerDir(chainId), TAR_SPLIT_FILE);
-    if (!(await pathExists(split))) {
+    if (!(await this.canReassemble(chainId))) {
       throw notImplemented(
         `layer ${chainId} was unpacked by an older berth, which kept no tar-split: its original tar cannot be reproduced (remove the image and pull, load or import it again)`,
       );

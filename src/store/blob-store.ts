@@ -17,6 +17,35 @@ export interface StoredBlob {
   size: number;
 }
 
+/** Content written to the blob store's temporary area, not yet a blob. */
+export interface StagedBlob extends StoredBlob {
+  /** The temporary file, to read the content from before committing. */
+  readonly path: string;
+  /** Makes the content a blob (fsynced, renamed into place); a blob already present stays as it is. */
+  commit(): Promise<StoredBlob>;
+  discard(): Promise<void>;
+}
+
+class Staged implements StagedBlob {
+  constructor(
+    private readonly contentDir: string,
+    readonly path: string,
+    readonly digest: Digest,
+    readonly size: number,
+  ) {}
+
+  async commit(): Promise<StoredBlob> {
+    await mkdir(this.contentDir, { recursive: true });
+    await syncFile(this.path);
+    await rename(this.path, join(this.contentDir, digestHex(this.digest)));
+    return { digest: this.digest, size: this.size };
+  }
+
+  async discard(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+}
+
 /**
  * Content-addressed blobs under `<dir>/sha256/<hex>`. A blob is written to
  * `<dir>/tmp/` and renamed into place only after its digest (and size, when the
@@ -42,8 +71,28 @@ export class BlobStore {
 
   async put(content: Uint8Array | string | Readable, expected: BlobExpectation = {}): Promise<StoredBlob> {
     const expectedDigest = expected.digest === undefined ? undefined : parseDigest(expected.digest);
+    const staged = await this.stage(content);
+    try {
+      if (expectedDigest !== undefined && staged.digest !== expectedDigest) {
+        throw invalidArgument(`digest mismatch: expected ${expectedDigest}, got ${staged.digest}`);
+      }
+      if (expected.size !== undefined && staged.size !== expected.size) {
+        throw invalidArgument(`size mismatch for ${staged.digest}: expected ${expected.size} bytes, got ${staged.size}`);
+      }
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+    return staged.commit();
+  }
+
+  /**
+   * Writes content to the temporary area and measures it; it becomes a blob only when the
+   * caller, having checked what it needed to, commits it. Until then it can be read from
+   * `path`; discard removes it.
+   */
+  async stage(content: Uint8Array | string | AsyncIterable<Uint8Array>): Promise<StagedBlob> {
     await mkdir(this.tmpDir, { recursive: true });
-    await mkdir(this.contentDir, { recursive: true });
     const temporary = join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`);
     try {
       const hash = createHash('sha256');
@@ -55,18 +104,9 @@ export class BlobStore {
           done(null, chunk);
         },
       });
-      const source = content instanceof Readable ? content : Readable.from([Buffer.from(content)]);
+      const source = typeof content === 'string' || content instanceof Uint8Array ? Readable.from([Buffer.from(content)]) : content;
       await pipeline(source, measure, createWriteStream(temporary, { mode: 0o644 }));
-      const digest: Digest = `sha256:${hash.digest('hex')}`;
-      if (expectedDigest !== undefined && digest !== expectedDigest) {
-        throw invalidArgument(`digest mismatch: expected ${expectedDigest}, got ${digest}`);
-      }
-      if (expected.size !== undefined && size !== expected.size) {
-        throw invalidArgument(`size mismatch for ${digest}: expected ${expected.size} bytes, got ${size}`);
-      }
-      await syncFile(temporary);
-      await rename(temporary, join(this.contentDir, digestHex(digest)));
-      return { digest, size };
+      return new Staged(this.contentDir, temporary, `sha256:${hash.digest('hex')}`, size);
     } catch (error) {
       await rm(temporary, { force: true });
       throw error;

@@ -64,8 +64,11 @@ function encodeVarint(value: number): Buffer {
 export class TarSplitWriter implements BodyRecorder {
   private readonly gzip = createGzip({ level: 1 });
   private readonly written: Promise<void>;
-  private readonly pending = Buffer.allocUnsafe(RAW_RECORD_BYTES);
-  private pendingLength = 0;
+  private readonly pendingRaw = Buffer.allocUnsafe(RAW_RECORD_BYTES);
+  private pendingRawLength = 0;
+  /** Encoded records not yet handed to the compressor: one zlib call per few KiB, not per record. */
+  private output: Buffer[] = [MAGIC];
+  private outputLength = MAGIC.length;
   private fileRecords = 0;
   /** The FILE record whose body each path holds now. */
   private readonly recordOfPath = new Map<string, number>();
@@ -76,25 +79,24 @@ export class TarSplitWriter implements BodyRecorder {
     this.written = pipelineAsync(this.gzip, createWriteStream(path, { mode: 0o600 }));
     // Awaited by finish or abort; this only keeps an early failure from going unhandled meanwhile.
     this.written.catch(() => undefined);
-    this.gzip.write(MAGIC);
   }
 
   raw(chunk: Buffer): void {
     this.length += chunk.length;
     let offset = 0;
     while (offset < chunk.length) {
-      const size = Math.min(chunk.length - offset, RAW_RECORD_BYTES - this.pendingLength);
-      chunk.copy(this.pending, this.pendingLength, offset, offset + size);
-      this.pendingLength += size;
+      const size = Math.min(chunk.length - offset, RAW_RECORD_BYTES - this.pendingRawLength);
+      chunk.copy(this.pendingRaw, this.pendingRawLength, offset, offset + size);
+      this.pendingRawLength += size;
       offset += size;
-      if (this.pendingLength === RAW_RECORD_BYTES) this.flushRaw();
+      if (this.pendingRawLength === RAW_RECORD_BYTES) this.endRawRecord();
     }
   }
 
   fileBody(path: string, size: number): void {
-    this.flushRaw();
+    this.endRawRecord();
     const pathBytes = Buffer.from(path, 'utf8');
-    this.gzip.write(Buffer.concat([Buffer.of(FILE), encodeVarint(size), encodeVarint(pathBytes.length), pathBytes]));
+    this.emit(Buffer.concat([Buffer.of(FILE), encodeVarint(size), encodeVarint(pathBytes.length), pathBytes]));
     this.recordOfPath.set(path, this.fileRecords++);
     this.length += size;
   }
@@ -115,8 +117,9 @@ export class TarSplitWriter implements BodyRecorder {
   }
 
   async finish(): Promise<void> {
-    this.flushRaw();
-    this.gzip.end(Buffer.concat([Buffer.of(END), encodeVarint(this.length)]));
+    this.endRawRecord();
+    this.emit(Buffer.concat([Buffer.of(END), encodeVarint(this.length)]));
+    this.gzip.end(Buffer.concat(this.output, this.outputLength));
     await this.written;
   }
 
@@ -126,10 +129,19 @@ export class TarSplitWriter implements BodyRecorder {
     await this.written.catch(() => undefined);
   }
 
-  private flushRaw(): void {
-    if (this.pendingLength === 0) return;
-    this.gzip.write(Buffer.concat([Buffer.of(RAW), encodeVarint(this.pendingLength), this.pending.subarray(0, this.pendingLength)]));
-    this.pendingLength = 0;
+  private endRawRecord(): void {
+    if (this.pendingRawLength === 0) return;
+    this.emit(Buffer.concat([Buffer.of(RAW), encodeVarint(this.pendingRawLength), this.pendingRaw.subarray(0, this.pendingRawLength)]));
+    this.pendingRawLength = 0;
+  }
+
+  private emit(record: Buffer): void {
+    this.output.push(record);
+    this.outputLength += record.length;
+    if (this.outputLength < RAW_RECORD_BYTES) return;
+    this.gzip.write(Buffer.concat(this.output, this.outputLength));
+    this.output = [];
+    this.outputLength = 0;
   }
 }
 

@@ -10,7 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { type ApiBackend, createApiServer } from '../../src/api/server.js';
-import { notFound } from '../../src/common/errors.js';
+import { invalidArgument, notFound } from '../../src/common/errors.js';
 import { EventBus } from '../../src/engine/events.js';
 import type {
   AttachOptions,
@@ -225,6 +225,25 @@ class FakeEngine {
         return { Status: 'Login Succeeded', IdentityToken: '' };
       },
       search: async () => [],
+      save: async (names, options) => {
+        this.record('save', names, options);
+        if (names.includes('nosuch')) throw notFound('No such image: nosuch:latest');
+        return Readable.from([Buffer.from('archive bytes')]);
+      },
+      load: async (source, onProgress) => {
+        const content = Buffer.concat(await source.toArray()).toString();
+        this.record('load', content, onProgress !== undefined);
+        if (content === 'refused') throw invalidArgument('invalid archive: it holds neither a manifest.json nor an index.json');
+        onProgress?.({ diffId: `sha256:${'cd'.repeat(32)}`, size: 2048 });
+        if (content === 'late failure') throw invalidArgument('invalid archive: the layer blobs/sha256/x is missing');
+        const busybox = { domain: 'docker.io', path: 'library/busybox', tag: 'latest' };
+        return {
+          images: [
+            { id: `sha256:${'ab'.repeat(32)}`, references: [busybox], moved: [{ reference: busybox, previous: `sha256:${'ef'.repeat(32)}` as const }] },
+            { id: `sha256:${'12'.repeat(32)}`, references: [], moved: [] },
+          ],
+        };
+      },
     },
     events: this.events,
     system: {
@@ -495,6 +514,46 @@ describe('api server over a unix socket (fake engine)', () => {
     assert.equal(answer.status, 200);
     assert.deepEqual(JSON.parse(answer.body.toString()), { Status: 'Login Succeeded', IdentityToken: '' });
     assert.deepEqual(engine.calls.at(-1)?.args, ['localhost:5000', { username: 'u', password: 'p' }]);
+  });
+
+  it('streams saved images as a tar, and answers an unknown name with 404 before any byte', async () => {
+    const saved = await request('GET', '/v1.44/images/get?names=busybox&names=localhost:5000/x:1');
+    assert.equal(saved.status, 200);
+    assert.equal(saved.headers['content-type'], 'application/x-tar');
+    assert.equal(saved.body.toString(), 'archive bytes');
+    assert.deepEqual(engine.calls.at(-1)?.args, [['busybox', 'localhost:5000/x:1'], { format: 'docker' }]);
+    const one = await request('GET', '/v1.44/images/localhost:5000/team/app:1.0/get?format=oci');
+    assert.equal(one.status, 200);
+    assert.deepEqual(engine.calls.at(-1)?.args, [['localhost:5000/team/app:1.0'], { format: 'oci' }]);
+    const unknown = await request('GET', '/v1.44/images/get?names=nosuch');
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(JSON.parse(unknown.body.toString()), { message: 'No such image: nosuch:latest' });
+    assert.equal((await request('GET', '/v1.44/images/get?names=busybox&format=zip')).status, 400);
+  });
+
+  it('loads an archive and answers docker load messages; an early failure is an HTTP error, a late one an error line', async () => {
+    const lines = (answer: Answer): unknown[] => answer.body.toString().trim().split('\r\n').map((line) => JSON.parse(line) as unknown);
+    const loaded = await request('POST', '/v1.44/images/load?quiet=0', 'an archive', { 'Content-Type': 'application/x-tar' });
+    assert.equal(loaded.status, 200);
+    assert.equal(loaded.headers['content-type'], 'application/json');
+    assert.deepEqual(lines(loaded), [
+      { status: 'Loading layer', progressDetail: { current: 2048, total: 2048 }, id: 'cd'.repeat(6) },
+      { stream: `The image busybox:latest already exists, renaming the old one with ID sha256:${'ef'.repeat(32)} to empty string\n` },
+      { stream: 'Loaded image: busybox:latest\n' },
+      { stream: `Loaded image ID: sha256:${'12'.repeat(32)}\n` },
+    ]);
+    assert.deepEqual(engine.calls.at(-1)?.args, ['an archive', true]);
+    const quiet = await request('POST', '/v1.44/images/load?quiet=1', 'an archive');
+    assert.equal(lines(quiet).length, 3, 'no progress when quiet');
+    assert.deepEqual(engine.calls.at(-1)?.args, ['an archive', false]);
+
+    const refused = await request('POST', '/v1.44/images/load?quiet=1', 'refused');
+    assert.equal(refused.status, 400);
+    assert.match(JSON.parse(refused.body.toString()).message, /neither a manifest.json/);
+    const late = await request('POST', '/v1.44/images/load', 'late failure');
+    assert.equal(late.status, 200);
+    const message = 'invalid archive: the layer blobs/sha256/x is missing';
+    assert.deepEqual(lines(late).at(-1), { errorDetail: { message }, error: message });
   });
 
   it('hijacks attach with 101, frames output, forwards stdin, keeps output after the client half-closes', async () => {

@@ -25,9 +25,6 @@ const unsupportedAreas = [
 const unsupportedEndpoints: readonly [string | readonly string[], string][] = [
   ['POST', '/commit'],
   ['POST', '/auth'],
-  ['GET', '/images/get'],
-  ['GET', '/images/:name*/get'],
-  ['POST', '/images/load'],
   ['GET', '/images/search'],
   ['POST', '/images/:name*/push'],
   ['GET', '/containers/:id/attach/ws'],
