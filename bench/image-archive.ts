@@ -2,12 +2,14 @@
  * `save` and `load` of a ~220 MB image made of real files: five layers, each a GNU tar of a
  * directory under /usr/lib (7,400 files in all), in a docker-archive made here. Medians of
  * repeated runs through berthd's API; docker and podman are measured too when their engines
- * answer. Never a test: it measures. Run as root: `node dist/bench/image-archive.js`.
+ * answer. As a yardstick for the file system, GNU tar extracting the same five layers into the
+ * same file system is timed in the same rounds. Never a test: it measures. Run as root:
+ * `node dist/bench/image-archive.js` (TMPDIR=/dev/shm puts the daemon's data root on tmpfs).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +27,24 @@ function median(values: number[]): number {
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** Writes a docker-archive of the five layers (optionally gzip-compressed each) as a tar made by GNU tar. */
-async function makeArchive(work: string, name: string, gzipLayers: boolean): Promise<string> {
+/** The five layers as GNU tar makes them, in `work`. */
+async function makeLayers(work: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const source of LAYER_SOURCES) {
+    const path = join(work, `${source.slice('/usr/lib/'.length)}.tar`);
+    execFileSync('tar', ['--numeric-owner', '-C', '/usr/lib', '-cf', path, source.slice('/usr/lib/'.length)]);
+    paths.push(path);
+  }
+  return paths;
+}
+
+/** Writes a docker-archive of the layers (optionally gzip-compressed each) as a tar made by GNU tar. */
+async function makeArchive(work: string, name: string, layerTars: string[], gzipLayers: boolean): Promise<string> {
   const dir = await mkdtemp(join(work, `${name}-`));
   const diffIds: string[] = [];
   const layerPaths: string[] = [];
-  for (const source of LAYER_SOURCES) {
-    const tar = execFileSync('tar', ['--numeric-owner', '-C', '/usr/lib', '-cf', '-', source.slice('/usr/lib/'.length)], { maxBuffer: 1 << 30 });
+  for (const layerTar of layerTars) {
+    const tar = await readFile(layerTar);
     diffIds.push(`sha256:${sha256(tar)}`);
     const content = gzipLayers ? gzipSync(tar, { level: 1 }) : tar;
     const path = `blobs/sha256/${sha256(content)}`;
@@ -74,8 +87,21 @@ async function timed(work: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
-async function measureBerth(archive: string, name: string): Promise<{ load: number; reload: number; save: number; saveBytes: number }> {
+/** GNU tar extracting the layer tars one after another into a new directory of the daemon's file system. */
+async function gnuTarExtract(layerTars: string[], dir: string): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  return timed(async () => {
+    for (const tar of layerTars) execFileSync('tar', ['-C', dir, '-xf', tar]);
+  });
+}
+
+async function measureBerth(
+  archive: string,
+  name: string,
+  layerTars: string[],
+): Promise<{ load: number; reload: number; save: number; saveBytes: number; gnuTar: number }> {
   const daemon = await TestDaemon.start({ seed: false });
+  const gnuTar: number[] = [];
   const loads: number[] = [];
   const reloads: number[] = [];
   const saves: number[] = [];
@@ -97,13 +123,15 @@ async function measureBerth(archive: string, name: string): Promise<{ load: numb
         }),
       );
       await api(daemon.socket, 'DELETE', `/v1.44/images/bench/${name}:1`);
-      // Let the removed layers' blocks be freed before the next round writes new ones.
+      gnuTar.push(await gnuTarExtract(layerTars, join(daemon.dir, `gnu-tar-${round}`)));
+      await rm(join(daemon.dir, `gnu-tar-${round}`), { recursive: true, force: true });
+      // Let the removed files' blocks be freed before the next round writes new ones.
       spawnSync('sync');
     }
   } finally {
     await daemon.stop();
   }
-  return { load: median(loads), reload: median(reloads), save: median(saves), saveBytes };
+  return { load: median(loads), reload: median(reloads), save: median(saves), saveBytes, gnuTar: median(gnuTar) };
 }
 
 function measurePeer(peer: string, archive: string, name: string): { load: number; save: number } | undefined {
@@ -125,15 +153,17 @@ function measurePeer(peer: string, archive: string, name: string): { load: numbe
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'berth-bench-archive-'));
   try {
+    const layerTars = await makeLayers(work);
     for (const [name, gzipLayers] of [['plain', false], ['gzip', true]] as const) {
-      const archive = await makeArchive(work, name, gzipLayers);
+      const archive = await makeArchive(work, name, layerTars, gzipLayers);
       const size = (await stat(archive)).size;
-      const berth = await measureBerth(archive, name);
+      const berth = await measureBerth(archive, name, layerTars);
       const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
       console.log(`${name} layers, archive ${mb(size)} (${LAYER_SOURCES.length} layers, ${ROUNDS} rounds, medians):`);
       console.log(`  berth load   ${berth.load.toFixed(0)} ms  (${((size / 1e6) / (berth.load / 1000)).toFixed(0)} MB/s)`);
       console.log(`  berth load, layers present  ${berth.reload.toFixed(0)} ms`);
       console.log(`  berth save   ${berth.save.toFixed(0)} ms  (${mb(berth.saveBytes)})`);
+      console.log(`  yardstick: GNU tar -x of the five uncompressed layers into the same file system ${berth.gnuTar.toFixed(0)} ms`);
       for (const peer of ['docker', 'podman']) {
         const figures = measurePeer(peer, archive, name);
         if (figures === undefined) {
