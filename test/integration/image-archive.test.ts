@@ -344,6 +344,29 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
         assert.equal(archived.status, 0, archived.stderr);
       }
     }
+
+    // A gzip OCI layout written by skopeo: loaded with its compressed blob and manifest kept,
+    // so a save gives the same manifest (and so the same image digest) back.
+    const gzipLayout = join(work, 'skopeo-gzip.tar');
+    const recompressed = spawnSync(
+      'skopeo',
+      ['copy', '--dest-compress', '--dest-compress-format', 'gzip', `oci-archive:${join(work, 'checked-oci.tar')}:latest`, `oci-archive:${gzipLayout}:localhost:5000/skopeo/gz:1`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(recompressed.status, 0, recompressed.stderr);
+    const written = await filesOf(await readFile(gzipLayout));
+    const [descriptor] = (JSON.parse(written.get('index.json')!.toString()) as { manifests: Array<{ digest: string }> }).manifests;
+    const loaded = await load(await readFile(gzipLayout));
+    assert.deepEqual(loaded.messages, [{ stream: 'Loaded image: localhost:5000/skopeo/gz:1\n' }]);
+    assert.equal((await inspect('localhost:5000/skopeo/gz:1'))!.Id, id);
+    const resaved = await filesOf(await save(['localhost:5000/skopeo/gz:1'], 'oci'));
+    const [again] = (JSON.parse(resaved.get('index.json')!.toString()) as { manifests: Array<{ digest: string }> }).manifests;
+    assert.equal(again!.digest, descriptor!.digest, 'the manifest skopeo wrote is the one saved');
+    const manifest = JSON.parse(resaved.get(`blobs/sha256/${again!.digest.slice(7)}`)!.toString()) as { layers: Array<{ mediaType: string; digest: string }> };
+    assert.equal(manifest.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+    assert.ok(resaved.has(`blobs/sha256/${manifest.layers[0]!.digest.slice(7)}`));
+    await api('DELETE', '/v1.44/images/localhost:5000/skopeo/gz:1');
+
     if (hasUmoci) {
       const layout = join(work, 'layout');
       const copied = spawnSync('skopeo', ['copy', `oci-archive:${join(work, 'checked-oci.tar')}:latest`, `oci:${layout}:latest`], { encoding: 'utf8' });
