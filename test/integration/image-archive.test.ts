@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { readTar } from '../../src/tar/reader.js';
 import { type TarEntryInput, writeTar } from '../../src/tar/writer.js';
 import { REPO, TestDaemon, hasDockerCli, isRoot } from '../helpers/daemon.js';
@@ -110,7 +110,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
 
   /**
    * A docker-archive in the classic layout (`<id>/layer.tar`, `<config>.json`) made by hand:
-   * busybox's layer uncompressed, a second layer gzip-compressed, and a second image whose
+   * busybox's layer uncompressed, a second layer gzip-compressed, a third zstd-compressed, and a second image whose
    * layer.tar is a symlink to the first one's, as old `docker save` wrote shared layers.
    */
   const classicArchive = async (
@@ -119,6 +119,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
   ): Promise<{ archive: Buffer; topId: string; baseId: string; gzipDigest: string }> => {
     const added = await tarOf([fileEntry('added.txt', 'made by hand, loaded by berth\n')]);
     const addedGzip = gzipSync(added);
+    const extra = await tarOf([fileEntry('extra.txt', 'from a zstd layer\n')]);
     const configOf = (diffIds: string[], cmd: string[]): Buffer =>
       Buffer.from(
         JSON.stringify({
@@ -130,7 +131,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
           history: diffIds.map(() => ({ created: '2024-01-02T03:04:05Z', created_by: 'by hand' })),
         }),
       );
-    const topConfig = configOf([sha256(base), sha256(added)], ['cat', '/added.txt']);
+    const topConfig = configOf([sha256(base), sha256(added), sha256(extra)], ['cat', '/added.txt', '/extra.txt']);
     const baseConfig = configOf([sha256(base)], ['sh']);
     const [one, two, three] = ['1', '2', '3'].map((digit) => digit.repeat(64));
     const archive = await tarOf([
@@ -140,6 +141,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
       fileEntry(`${one}/layer.tar`, base),
       { header: { path: `${two}/`, type: 'directory' } },
       fileEntry(`${two}/layer.tar`, addedGzip),
+      fileEntry(`${'4'.repeat(64)}/layer.tar`, zstdCompressSync(extra)),
       { header: { path: `${three}/`, type: 'directory' } },
       { header: { path: `${three}/layer.tar`, type: 'symlink', linkpath: `../${one}/layer.tar` } },
       fileEntry(`${sha256(topConfig).slice(7)}.json`, topConfig),
@@ -147,7 +149,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
       fileEntry(
         'manifest.json',
         JSON.stringify([
-          { Config: `${sha256(topConfig).slice(7)}.json`, RepoTags: [tags.top], Layers: [`${one}/layer.tar`, `${two}/layer.tar`] },
+          { Config: `${sha256(topConfig).slice(7)}.json`, RepoTags: [tags.top], Layers: [`${one}/layer.tar`, `${two}/layer.tar`, `${'4'.repeat(64)}/layer.tar`] },
           { Config: `${sha256(baseConfig).slice(7)}.json`, RepoTags: [tags.base], Layers: [`${three}/layer.tar`] },
         ]),
       ),
@@ -231,14 +233,14 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
     assert.equal(runs('busybox', ['true']), '');
   });
 
-  it('loads a hand-made classic docker-archive (gzip and plain layers, a symlinked layer.tar), compressed as a whole', async () => {
+  it('loads a hand-made classic docker-archive (plain, gzip and zstd layers, a symlinked layer.tar), compressed as a whole', async () => {
     const { archive, topId, baseId, gzipDigest } = await classicArchive({ top: 'handmade/classic:v1', base: 'handmade/base:v1' });
     const loaded = await load(gzipSync(archive));
     assert.equal(loaded.status, 200, JSON.stringify(loaded.messages));
     assert.deepEqual(loaded.messages, [{ stream: 'Loaded image: handmade/classic:v1\n' }, { stream: 'Loaded image: handmade/base:v1\n' }]);
     assert.equal((await inspect('handmade/classic:v1'))!.Id, topId);
     assert.equal((await inspect('handmade/base:v1'))!.Id, baseId);
-    assert.equal(runs('handmade/classic:v1', []), 'made by hand, loaded by berth\n');
+    assert.equal(runs('handmade/classic:v1', []), 'made by hand, loaded by berth\nfrom a zstd layer\n');
 
     // The gzip layer is kept as it came, and a save sends it so.
     assert.equal(existsSync(join(daemon.dataRoot, 'blobs', 'sha256', gzipDigest.slice(7))), true);
@@ -248,6 +250,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
     assert.deepEqual(Object.values(item!.LayerSources).map((source) => source.mediaType), [
       'application/vnd.oci.image.layer.v1.tar',
       'application/vnd.oci.image.layer.v1.tar+gzip',
+      'application/vnd.oci.image.layer.v1.tar+zstd',
     ]);
 
     // Loading it again finds every layer present, and moves a tag taken from another image.
