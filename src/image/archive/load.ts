@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { concurrencyLimit } from '../../common/concurrency-limit.js';
-import { invalidArgument, isBerthError } from '../../common/errors.js';
+import { internal, invalidArgument, isBerthError } from '../../common/errors.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import { type Digest, sha256Digest } from '../../store/digest.js';
 import { type Compression, detectCompression } from '../../tar/decompress.js';
@@ -292,7 +292,9 @@ class ArchiveLoader {
   private open(file: ReceivedFile): Readable {
     if (file.content !== undefined) return Readable.from([file.content], { objectMode: false });
     if (file.staged !== undefined) return createReadStream(file.staged.path);
-    return this.context.layers.openTar(file.reproducibleFrom!);
+    if (file.reproducibleFrom !== undefined) return this.context.layers.openTar(file.reproducibleFrom);
+    // Unpacked as it arrived, and that unpack not installed: only a layer removed meanwhile gets here.
+    throw internal(`the content of ${file.path} was unpacked as it arrived and is no longer at hand`);
   }
 
   /** Keeps compressed layer files as blobs of their layers, so save and push send them as they came. */
