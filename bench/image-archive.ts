@@ -123,6 +123,8 @@ async function measureBerth(
         }),
       );
       await api(daemon.socket, 'DELETE', `/v1.44/images/bench/${name}:1`);
+      // Both start after a sync, so neither pays for the other's removed files being written back.
+      spawnSync('sync');
       gnuTar.push(await gnuTarExtract(layerTars, join(daemon.dir, `gnu-tar-${round}`)));
       await rm(join(daemon.dir, `gnu-tar-${round}`), { recursive: true, force: true });
       // Let the removed files' blocks be freed before the next round writes new ones.
