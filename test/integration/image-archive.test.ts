@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { readTar } from '../../src/tar/reader.js';
 import { type TarEntryInput, writeTar } from '../../src/tar/writer.js';
 import { REPO, TestDaemon, hasDockerCli, isRoot } from '../helpers/daemon.js';
@@ -110,12 +110,16 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
 
   /**
    * A docker-archive in the classic layout (`<id>/layer.tar`, `<config>.json`) made by hand:
-   * busybox's layer uncompressed, a second layer gzip-compressed, and a second image whose
+   * busybox's layer uncompressed, a second layer gzip-compressed, a third zstd-compressed, and a second image whose
    * layer.tar is a symlink to the first one's, as old `docker save` wrote shared layers.
    */
-  const classicArchive = async (tags: { top: string; base: string }): Promise<{ archive: Buffer; topId: string; baseId: string; gzipDigest: string }> => {
+  const classicArchive = async (
+    tags: { top: string; base: string },
+    base = busyboxLayer,
+  ): Promise<{ archive: Buffer; topId: string; baseId: string; gzipDigest: string }> => {
     const added = await tarOf([fileEntry('added.txt', 'made by hand, loaded by berth\n')]);
     const addedGzip = gzipSync(added);
+    const extra = await tarOf([fileEntry('extra.txt', 'from a zstd layer\n')]);
     const configOf = (diffIds: string[], cmd: string[]): Buffer =>
       Buffer.from(
         JSON.stringify({
@@ -127,7 +131,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
           history: diffIds.map(() => ({ created: '2024-01-02T03:04:05Z', created_by: 'by hand' })),
         }),
       );
-    const topConfig = configOf([sha256(base), sha256(added)], ['cat', '/added.txt']);
+    const topConfig = configOf([sha256(base), sha256(added), sha256(extra)], ['cat', '/added.txt', '/extra.txt']);
     const baseConfig = configOf([sha256(base)], ['sh']);
     const [one, two, three] = ['1', '2', '3'].map((digit) => digit.repeat(64));
     const archive = await tarOf([
@@ -137,6 +141,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
       fileEntry(`${one}/layer.tar`, base),
       { header: { path: `${two}/`, type: 'directory' } },
       fileEntry(`${two}/layer.tar`, addedGzip),
+      fileEntry(`${'4'.repeat(64)}/layer.tar`, zstdCompressSync(extra)),
       { header: { path: `${three}/`, type: 'directory' } },
       { header: { path: `${three}/layer.tar`, type: 'symlink', linkpath: `../${one}/layer.tar` } },
       fileEntry(`${sha256(topConfig).slice(7)}.json`, topConfig),
@@ -144,7 +149,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
       fileEntry(
         'manifest.json',
         JSON.stringify([
-          { Config: `${sha256(topConfig).slice(7)}.json`, RepoTags: [tags.top], Layers: [`${one}/layer.tar`, `${two}/layer.tar`] },
+          { Config: `${sha256(topConfig).slice(7)}.json`, RepoTags: [tags.top], Layers: [`${one}/layer.tar`, `${two}/layer.tar`, `${'4'.repeat(64)}/layer.tar`] },
           { Config: `${sha256(baseConfig).slice(7)}.json`, RepoTags: [tags.base], Layers: [`${three}/layer.tar`] },
         ]),
       ),
@@ -152,10 +157,10 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
     return { archive, topId: sha256(topConfig), baseId: sha256(baseConfig), gzipDigest: sha256(addedGzip) };
   };
 
-  let base: Buffer;
+  let busyboxLayer: Buffer;
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'berth-archive-it-'));
-    base = execFileSync(join(REPO, 'scripts/busybox-rootfs.sh'), { maxBuffer: 64 * 1024 * 1024 });
+    busyboxLayer = execFileSync(join(REPO, 'scripts/busybox-rootfs.sh'), { maxBuffer: 64 * 1024 * 1024 });
     daemon = await TestDaemon.start();
   });
   after(async () => {
@@ -228,14 +233,14 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
     assert.equal(runs('busybox', ['true']), '');
   });
 
-  it('loads a hand-made classic docker-archive (gzip and plain layers, a symlinked layer.tar), compressed as a whole', async () => {
+  it('loads a hand-made classic docker-archive (plain, gzip and zstd layers, a symlinked layer.tar), compressed as a whole', async () => {
     const { archive, topId, baseId, gzipDigest } = await classicArchive({ top: 'handmade/classic:v1', base: 'handmade/base:v1' });
     const loaded = await load(gzipSync(archive));
     assert.equal(loaded.status, 200, JSON.stringify(loaded.messages));
     assert.deepEqual(loaded.messages, [{ stream: 'Loaded image: handmade/classic:v1\n' }, { stream: 'Loaded image: handmade/base:v1\n' }]);
     assert.equal((await inspect('handmade/classic:v1'))!.Id, topId);
     assert.equal((await inspect('handmade/base:v1'))!.Id, baseId);
-    assert.equal(runs('handmade/classic:v1', []), 'made by hand, loaded by berth\n');
+    assert.equal(runs('handmade/classic:v1', []), 'made by hand, loaded by berth\nfrom a zstd layer\n');
 
     // The gzip layer is kept as it came, and a save sends it so.
     assert.equal(existsSync(join(daemon.dataRoot, 'blobs', 'sha256', gzipDigest.slice(7))), true);
@@ -245,6 +250,7 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
     assert.deepEqual(Object.values(item!.LayerSources).map((source) => source.mediaType), [
       'application/vnd.oci.image.layer.v1.tar',
       'application/vnd.oci.image.layer.v1.tar+gzip',
+      'application/vnd.oci.image.layer.v1.tar+zstd',
     ]);
 
     // Loading it again finds every layer present, and moves a tag taken from another image.
@@ -261,10 +267,14 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
 
   it('refuses an archive with a corrupted layer or blob and leaves nothing behind', async () => {
     const before = await storeState();
-    const { archive } = await classicArchive({ top: 'corrupt/classic:v1', base: 'corrupt/base:v1' });
-    // Change one byte of the busybox binary in the base layer: the tar still reads, its diff id no longer matches.
-    const at = archive.indexOf('BusyBox v');
-    assert.ok(at > 0);
+    // A base layer no earlier test loaded (a present layer is not read again, as with docker),
+    // big enough to be unpacked straight from the archive as it arrives.
+    const marker = `corrupt me ${Date.now()}\n`;
+    const base = await tarOf([fileEntry('big.txt', marker.repeat(Math.ceil((2 * 1024 * 1024) / marker.length)))]);
+    const { archive } = await classicArchive({ top: 'corrupt/classic:v1', base: 'corrupt/base:v1' }, base);
+    // Change one byte of the file in the base layer: the tar still reads, its diff id no longer matches.
+    const at = archive.indexOf(marker) + 3;
+    assert.ok(at > 3);
     const corrupted = Buffer.from(archive);
     corrupted[at] = corrupted[at]! ^ 0xff;
     const refused = await load(corrupted);
@@ -337,6 +347,29 @@ describe('image save and load', { skip: isRoot ? false : 'needs root (a daemon o
         assert.equal(archived.status, 0, archived.stderr);
       }
     }
+
+    // A gzip OCI layout written by skopeo: loaded with its compressed blob and manifest kept,
+    // so a save gives the same manifest (and so the same image digest) back.
+    const gzipLayout = join(work, 'skopeo-gzip.tar');
+    const recompressed = spawnSync(
+      'skopeo',
+      ['copy', '--dest-compress', '--dest-compress-format', 'gzip', `oci-archive:${join(work, 'checked-oci.tar')}:latest`, `oci-archive:${gzipLayout}:localhost:5000/skopeo/gz:1`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(recompressed.status, 0, recompressed.stderr);
+    const written = await filesOf(await readFile(gzipLayout));
+    const [descriptor] = (JSON.parse(written.get('index.json')!.toString()) as { manifests: Array<{ digest: string }> }).manifests;
+    const loaded = await load(await readFile(gzipLayout));
+    assert.deepEqual(loaded.messages, [{ stream: 'Loaded image: localhost:5000/skopeo/gz:1\n' }]);
+    assert.equal((await inspect('localhost:5000/skopeo/gz:1'))!.Id, id);
+    const resaved = await filesOf(await save(['localhost:5000/skopeo/gz:1'], 'oci'));
+    const [again] = (JSON.parse(resaved.get('index.json')!.toString()) as { manifests: Array<{ digest: string }> }).manifests;
+    assert.equal(again!.digest, descriptor!.digest, 'the manifest skopeo wrote is the one saved');
+    const manifest = JSON.parse(resaved.get(`blobs/sha256/${again!.digest.slice(7)}`)!.toString()) as { layers: Array<{ mediaType: string; digest: string }> };
+    assert.equal(manifest.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+    assert.ok(resaved.has(`blobs/sha256/${manifest.layers[0]!.digest.slice(7)}`));
+    await api('DELETE', '/v1.44/images/localhost:5000/skopeo/gz:1');
+
     if (hasUmoci) {
       const layout = join(work, 'layout');
       const copied = spawnSync('skopeo', ['copy', `oci-archive:${join(work, 'checked-oci.tar')}:latest`, `oci:${layout}:latest`], { encoding: 'utf8' });

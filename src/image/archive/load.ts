@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { concurrencyLimit } from '../../common/concurrency-limit.js';
-import { invalidArgument, isBerthError } from '../../common/errors.js';
+import { internal, invalidArgument, isBerthError } from '../../common/errors.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import { type Digest, sha256Digest } from '../../store/digest.js';
 import { type Compression, detectCompression } from '../../tar/decompress.js';
@@ -16,7 +16,7 @@ import { ociLayerMediaType } from '../media-types.js';
 import type { ImageReference } from '../reference.js';
 import { archivePath, statedDigest } from './layout.js';
 import { type PlannedImage, type PlannedLayer, planLoad } from './load-plan.js';
-import { type ReceivedFile, ReceivedFiles } from './received-files.js';
+import { type FailedFile, type ReceivedFile, ReceivedFiles } from './received-files.js';
 
 export interface LoadContext {
   layers: LayerStore;
@@ -186,27 +186,49 @@ class ArchiveLoader {
       headLength += next.value.length;
     }
     const first = Buffer.concat(head);
-    let file: ReceivedFile;
+    const compression = detectCompression(first);
+    const rest = async function* (): AsyncGenerator<Buffer> {
+      yield first;
+      // Not for-await: a consumer stopping early must leave the entry to the tar reader, which skips the rest.
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+    };
     if (keepInMemory) {
       this.memoryBytes += first.length;
-      file = { path, size, digest: sha256Digest(first), compression: detectCompression(first), content: first };
+      const file: ReceivedFile = { path, size, digest: sha256Digest(first), compression, content: first };
+      this.files.add(file);
+      if (looksLikeLayer(first, compression)) this.firstUnpack.set(file, this.unpack(file));
+    } else if (compression === 'none' && looksLikeLayer(first, compression)) {
+      // An uncompressed layer unpacks straight from the archive: its digest is the diff id the
+      // unpack measures, and the tar-split can give its bytes back, so nothing else is kept.
+      this.files.add(await this.unpackInline(path, Readable.from(rest(), { objectMode: false })));
     } else {
-      const staged = await this.context.blobs.stage(
-        (async function* (): AsyncGenerator<Buffer> {
-          yield first;
-          for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
-        })(),
-      );
-      file = { path, size: staged.size, digest: staged.digest, compression: detectCompression(first), staged };
+      const staged = await this.context.blobs.stage(rest());
+      const file: ReceivedFile = { path, size: staged.size, digest: staged.digest, compression, staged };
+      this.files.add(file);
+      if (looksLikeLayer(first, compression)) this.firstUnpack.set(file, this.unpack(file));
     }
-    this.files.add(file);
-    if (looksLikeLayer(first, file.compression)) this.firstUnpack.set(file, this.unpack(file));
+  }
+
+  private async unpackInline(path: string, source: Readable): Promise<ReceivedFile | FailedFile> {
+    const unpacking = this.context.layers.unpack(source);
+    this.unpacks.push(unpacking);
+    try {
+      const unpacked = await unpacking;
+      this.onProgress?.({ diffId: unpacked.diffId, size: unpacked.tarSize });
+      const file: ReceivedFile = { path, size: unpacked.tarSize, digest: unpacked.diffId, compression: 'none' };
+      this.firstUnpack.set(file, unpacking);
+      return file;
+    } catch (error) {
+      // Maybe no layer at all: an error only if the archive's manifest names it as one.
+      return { path, failure: error };
+    }
   }
 
   /** The file a planned layer names, checked against the digest and size the archive states. */
   private checkedFile(layer: PlannedLayer): ReceivedFile {
     const file = this.files.get(layer.path);
     if (file === undefined) throw invalidArgument(`invalid archive: the layer ${layer.path} is missing`);
+    if ('failure' in file) throw layerError(layer, file.failure);
     if (layer.digest !== undefined && file.digest !== layer.digest) {
       throw invalidArgument(`invalid archive: the layer ${layer.path} has digest ${file.digest}, not ${layer.digest}`);
     }
@@ -237,15 +259,15 @@ class ArchiveLoader {
       return chainId;
     }
     const unpacked = await this.takeUnpack(file).catch((error: unknown) => {
-      // Say which member of the archive a malformed layer was.
-      if (isBerthError(error) && error.kind === 'invalid-argument') throw invalidArgument(`invalid archive: the layer ${layer.path}: ${error.message}`, error);
-      throw error;
+      throw layerError(layer, error);
     });
     if (unpacked.diffId !== layer.diffId) {
       await this.context.layers.discard(unpacked);
       throw invalidArgument(`invalid archive: the layer ${layer.path} has diff id ${unpacked.diffId}, its image config says ${layer.diffId}`);
     }
     await this.context.layers.install(unpacked, parent, this.pin);
+    // Content that was not kept can now come back from the layer, should a second use need it.
+    if (file.content === undefined && file.staged === undefined) file.reproducibleFrom ??= chainId;
     return chainId;
   }
 
@@ -270,7 +292,9 @@ class ArchiveLoader {
   private open(file: ReceivedFile): Readable {
     if (file.content !== undefined) return Readable.from([file.content], { objectMode: false });
     if (file.staged !== undefined) return createReadStream(file.staged.path);
-    return this.context.layers.openTar(file.reproducibleFrom!);
+    if (file.reproducibleFrom !== undefined) return this.context.layers.openTar(file.reproducibleFrom);
+    // Unpacked as it arrived, and that unpack not installed: only a layer removed meanwhile gets here.
+    throw internal(`the content of ${file.path} was unpacked as it arrived and is no longer at hand`);
   }
 
   /** Keeps compressed layer files as blobs of their layers, so save and push send them as they came. */
@@ -310,6 +334,12 @@ class ArchiveLoader {
     }
     return { id: stored.id, references: image.references, moved };
   }
+}
+
+/** Says which member of the archive a malformed layer was. */
+function layerError(layer: PlannedLayer, error: unknown): unknown {
+  if (isBerthError(error) && error.kind === 'invalid-argument') return invalidArgument(`invalid archive: the layer ${layer.path}: ${error.message}`, error);
+  return error;
 }
 
 /** Whether a file's first bytes are those of a layer: a tar header (or an empty tar's zeros), gzip or zstd. */

@@ -21,6 +21,12 @@ export interface ReceivedFile {
   reproducibleFrom?: Digest;
 }
 
+/** A file that looked like a layer and failed to unpack as it arrived: an error if the archive names it as a layer. */
+export interface FailedFile {
+  path: string;
+  failure: unknown;
+}
+
 /** Metadata files are small; a "config" larger than this is not one berth will parse. */
 const METADATA_LIMIT = 64 * 1024 * 1024;
 const MAX_LINK_HOPS = 16;
@@ -30,16 +36,16 @@ const MAX_LINK_HOPS = 16;
  * links a layer.tar shared by two images) resolved inside the archive.
  */
 export class ReceivedFiles implements ArchiveContents {
-  private readonly files = new Map<string, ReceivedFile>();
+  private readonly files = new Map<string, ReceivedFile | FailedFile>();
   /** Link path → the archive path it points to. */
   private readonly links = new Map<string, string>();
   /** Every staged file, including ones a later member of the same name replaced, for cleanup. */
   readonly staged: StagedBlob[] = [];
 
-  add(file: ReceivedFile): void {
+  add(file: ReceivedFile | FailedFile): void {
     this.links.delete(file.path);
     this.files.set(file.path, file);
-    if (file.staged !== undefined) this.staged.push(file.staged);
+    if ('staged' in file && file.staged !== undefined) this.staged.push(file.staged);
   }
 
   /** A symlink's target is relative to its directory; a hardlink's (absolute: true) to the archive's root. */
@@ -51,7 +57,7 @@ export class ReceivedFiles implements ArchiveContents {
     this.links.set(path, resolved);
   }
 
-  get(path: string): ReceivedFile | undefined {
+  get(path: string): ReceivedFile | FailedFile | undefined {
     let current = path;
     for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
       const file = this.files.get(current);
@@ -65,7 +71,7 @@ export class ReceivedFiles implements ArchiveContents {
 
   async read(path: string): Promise<Buffer | undefined> {
     const file = this.get(path);
-    if (file === undefined || file.size > METADATA_LIMIT) return undefined;
+    if (file === undefined || 'failure' in file || file.size > METADATA_LIMIT) return undefined;
     if (file.content !== undefined) return file.content;
     return file.staged === undefined ? undefined : readFile(file.staged.path);
   }

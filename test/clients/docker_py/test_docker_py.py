@@ -250,6 +250,17 @@ def test_import_image(client):
         client.images.get(f'{TEST_REPOSITORY}:imported')
 
 
+def test_save_and_load(client):
+    busybox = client.images.get('busybox')
+    busybox.tag(TEST_REPOSITORY, 'saved')
+    archive = b''.join(client.images.get(f'{TEST_REPOSITORY}:saved').save(named=True))
+    client.images.remove(f'{TEST_REPOSITORY}:saved')
+    loaded = client.images.load(archive)
+    assert [image.id for image in loaded] == [busybox.id]
+    assert f'{TEST_REPOSITORY}:saved' in client.images.get(busybox.id).tags
+    client.images.remove(f'{TEST_REPOSITORY}:saved')
+
+
 def test_events_since_until(client):
     since = int(time.time()) - 1
     container = start(client, 'true')
