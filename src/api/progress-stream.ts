@@ -1,38 +1,17 @@
 import type http from 'node:http';
+import { progressText } from '../common/json-progress.js';
 import { errorResponse } from './error-status.js';
 import type { ProgressEvent } from '../image/progress.js';
 
-/** Docker's units.HumanSize: decimal units, four significant digits (`1.235MB`, `512B`). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1000 && unit < units.length - 1) {
-    size /= 1000;
-    unit += 1;
-  }
-  return `${Number(size.toPrecision(4))}${units[unit]}`;
-}
-
-/**
- * The `progress` text of Docker's JSONProgress as the daemon renders it (no terminal, so
- * 200 columns wide: bar and counts): `[=====>      ]  12.5MB/50MB`.
- */
-export function progressText(current: number, total: number): string {
-  if (current <= 0 && total <= 0) return '';
-  if (total <= 0) return humanSize(current).padStart(8);
-  const filled = Math.min(Math.floor(Math.floor((current / total) * 100) / 2), 50);
-  const bar = `[${'='.repeat(filled)}>${' '.repeat(50 - filled)}] `;
-  const counts = current > total ? humanSize(current).padStart(8) : `${humanSize(current).padStart(8)}/${humanSize(total)}`;
-  return bar + counts;
-}
+/** The daemon has no terminal: Docker renders its progress text for 200 columns (bar and counts). */
+const DAEMON_WIDTH = 200;
 
 /** One message of Docker's JSON progress stream for an engine progress event. */
 export function progressMessage(event: ProgressEvent): Record<string, unknown> {
   const message: Record<string, unknown> = { status: event.status };
   if (event.current !== undefined && event.total !== undefined && (event.current > 0 || event.total > 0)) {
     message.progressDetail = { current: event.current, total: event.total };
-    message.progress = progressText(event.current, event.total);
+    message.progress = progressText({ current: event.current, total: event.total }, DAEMON_WIDTH);
   } else if (event.id !== undefined) {
     message.progressDetail = {};
   }

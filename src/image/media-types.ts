@@ -1,3 +1,4 @@
+import type { Digest } from '../store/digest.js';
 import type { Compression } from '../tar/decompress.js';
 
 /** The media types of images as OCI and Docker (schema 2) name them. */
@@ -12,7 +13,27 @@ export const MediaType = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
+  dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  ociLayerNondistributableGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
 } as const;
+
+export interface Platform {
+  architecture: string;
+  os: string;
+  variant?: string;
+  'os.version'?: string;
+}
+
+/** An OCI content descriptor: what a manifest or index says about a blob it names. */
+export interface Descriptor {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: Platform;
+  urls?: string[];
+}
 
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
@@ -35,8 +56,6 @@ export function ociLayerMediaType(compression: Compression): string {
  */
 export function asOciLayerMediaType(mediaType: string): string {
   if (mediaType === MediaType.dockerLayerGzip) return MediaType.ociLayerGzip;
-  if (mediaType === 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip') {
-    return 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
-  }
+  if (mediaType === MediaType.dockerForeignLayerGzip) return MediaType.ociLayerNondistributableGzip;
   return mediaType;
 }

@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { humanSize, progressMessage, progressText } from '../../src/api/progress-stream.js';
+import { progressMessage } from '../../src/api/progress-stream.js';
+import { humanSize } from '../../src/common/human-size.js';
+import { progressText as renderProgress } from '../../src/common/json-progress.js';
+
+const progressText = (current: number, total: number) => renderProgress({ current, total }, 200);
 import { registryAuthHeader } from '../../src/api/registry-auth-header.js';
 import { parseChallenges } from '../../src/image/registry/auth-challenge.js';
-import { parseManifest, mediaTypes } from '../../src/image/registry/manifest.js';
+import { parseManifest } from '../../src/image/registry/manifest.js';
+import { MediaType as mediaTypes } from '../../src/image/media-types.js';
 import { parsePlatform, selectPlatformManifest } from '../../src/image/registry/platform.js';
 import { pullReference } from '../../src/image/registry/pull.js';
 import { describeRegistryErrors, isTransient, registryErrorEntries, RegistryError } from '../../src/image/registry/registry-errors.js';
 import { RegistryHosts } from '../../src/image/registry/registry-hosts.js';
 import { registryDomainOf } from '../../src/image/registry/registry-login.js';
 import { filterSearchResults } from '../../src/image/registry/registry-search.js';
-import type { Descriptor } from '../../src/image/registry/manifest.js';
+import type { Descriptor } from '../../src/image/media-types.js';
 
 const digest = (char: string) => `sha256:${char.repeat(64)}` as const;
 
@@ -146,9 +151,9 @@ describe('credentials', () => {
 
 describe('progress messages', () => {
   it("renders Docker's sizes and bars", () => {
-    assert.equal(humanSize(512), '512B');
-    assert.equal(humanSize(1_234_567), '1.235MB');
-    assert.equal(humanSize(12_500), '12.5kB');
+    assert.equal(humanSize(512, 4), '512B');
+    assert.equal(humanSize(1_234_567, 4), '1.235MB');
+    assert.equal(humanSize(12_500, 4), '12.5kB');
     assert.equal(progressText(0, 0), '');
     assert.equal(progressText(100, 100), `[${'='.repeat(50)}>] ${'   100B'.padStart(8)}/100B`);
     assert.equal(progressText(0, 1000), `[>${' '.repeat(50)}]       0B/1kB`);

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gnuHeader } from '../helpers/tar-fixtures.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -79,24 +80,6 @@ async function roundTrip(tar: Buffer, chunkSize?: number): Promise<Unpacked> {
   return unpacked;
 }
 
-/** A GNU-format header, written from the format's offsets independently of berth's writer. */
-function gnuHeader(fields: { name: string; typeflag: string; size: number; linkname?: string; mode?: number }): Buffer {
-  const block = Buffer.alloc(512);
-  block.write(fields.name, 0, 100, 'utf8');
-  block.write(`${(fields.mode ?? 0o644).toString(8).padStart(7, '0')}\0`, 100, 'latin1');
-  block.write('0000000\0', 108, 'latin1');
-  block.write('0000000\0', 116, 'latin1');
-  block.write(`${fields.size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  block.write('14531234567\0', 136, 'latin1');
-  block.write(fields.typeflag, 156, 'latin1');
-  block.write(fields.linkname ?? '', 157, 100, 'utf8');
-  block.write('ustar  \0', 257, 'latin1');
-  block.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return block;
-}
 
 const padded = (data: Buffer): Buffer => Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
 

@@ -2,26 +2,9 @@
  * Sizes and durations the way docker's go-units package writes and reads them.
  */
 import { humanDuration } from '../../common/human-duration.js';
+import { humanSize, significant } from '../../common/human-size.js';
 
-export { humanDuration };
-
-const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
-/** Go's %.*g: `precision` significant digits, trailing zeros dropped. */
-function significant(n: number, precision: number): string {
-  return String(Number(n.toPrecision(precision)));
-}
-
-/** Decimal size with 3 significant digits: 4261234 -> "4.26MB" (units.HumanSizeWithPrecision). */
-export function humanSize(bytes: number, precision = 3): string {
-  let size = bytes;
-  let i = 0;
-  while (size >= 1000 && i < DECIMAL_UNITS.length - 1) {
-    size /= 1000;
-    i++;
-  }
-  return `${significant(size, precision)}${DECIMAL_UNITS[i]}`;
-}
+export { humanDuration, humanSize };
 
 /** docker's units.BytesSize: binary units, used by `info` for memory. */
 export function binarySize(bytes: number): string {

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../common/errors.js';
 import { type Digest, isDigest } from '../../store/digest.js';
+import type { Descriptor } from '../media-types.js';
 
 /**
  * The JSON files of image archives: Docker's `manifest.json` (what `docker save` writes and
@@ -24,21 +25,7 @@ export const Annotation = {
   referenceType: 'vnd.docker.reference.type',
 } as const;
 
-export interface Platform {
-  architecture: string;
-  os: string;
-  variant?: string;
-  'os.version'?: string;
-}
-
-export interface Descriptor {
-  mediaType: string;
-  digest: Digest;
-  size: number;
-  annotations?: Record<string, string>;
-  platform?: Platform;
-  urls?: string[];
-}
+export type { Descriptor, Platform } from '../media-types.js';
 
 export interface ImageIndex {
   schemaVersion: 2;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, invalidArgument } from '../../common/errors.js';
-import type { Descriptor } from './manifest.js';
+import type { Descriptor } from '../media-types.js';
 import type { RegistryClient } from './registry-client.js';
 import { isTransient } from './registry-errors.js';
 

@@ -1,6 +1,6 @@
 import { invalidArgument, notFound } from '../../common/errors.js';
 import { hostArchitecture } from '../image-config.js';
-import type { Descriptor, Platform } from './manifest.js';
+import type { Descriptor, Platform } from '../media-types.js';
 
 /** The host's platform, as OCI names it (`linux/amd64`, `linux/arm64/v8`). */
 export function hostPlatform(): Platform {

@@ -8,7 +8,8 @@ import type { ImageStore, StoredImage } from '../image-store.js';
 import type { CompressedLayer, LayerStore } from '../layer-store.js';
 import { type ProgressSink, shortDigest, throttledBytes } from '../progress.js';
 import { type ImageReference, familiarName, referenceName } from '../reference.js';
-import { type Descriptor, mediaTypes, parseManifest } from './manifest.js';
+import { type Descriptor, MediaType } from '../media-types.js';
+import { parseManifest } from './manifest.js';
 import type { RegistryAccess } from './registry-access.js';
 import type { RegistryClient } from './registry-client.js';
 import type { RegistryCredentials } from './registry-session.js';
@@ -121,8 +122,8 @@ function buildManifest(configDigest: Digest, configSize: number, forms: readonly
   const oci = forms.some((form) => form.mediaType.startsWith('application/vnd.oci.'));
   const body = {
     schemaVersion: 2,
-    mediaType: oci ? mediaTypes.ociManifest : mediaTypes.dockerManifest,
-    config: { mediaType: oci ? mediaTypes.ociConfig : mediaTypes.dockerConfig, size: configSize, digest: configDigest },
+    mediaType: oci ? MediaType.ociManifest : MediaType.dockerManifest,
+    config: { mediaType: oci ? MediaType.ociConfig : MediaType.dockerConfig, size: configSize, digest: configDigest },
     layers: forms.map((form) => ({ mediaType: form.mediaType, size: form.size, digest: form.digest })),
   };
   return { bytes: Buffer.from(JSON.stringify(body, null, 3)), mediaType: body.mediaType };
@@ -140,7 +141,7 @@ async function compressedForm(context: PushContext, chainId: Digest, preferred: 
   const gzip = zlib.createGzip({ level: PUSH_GZIP_LEVEL });
   tar.on('error', (error) => gzip.destroy(error));
   const stored = await context.blobs.put(tar.pipe(gzip));
-  const form: CompressedLayer = { digest: stored.digest, size: stored.size, mediaType: mediaTypes.dockerLayerGzip, sources: [] };
+  const form: CompressedLayer = { digest: stored.digest, size: stored.size, mediaType: MediaType.dockerLayerGzip, sources: [] };
   await context.layers.addCompressed(chainId, form);
   return form;
 }

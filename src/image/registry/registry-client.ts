@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { invalidArgument } from '../../common/errors.js';
 import { type Digest, sha256Digest } from '../../store/digest.js';
-import { type Descriptor, manifestAcceptTypes } from './manifest.js';
+import type { Descriptor } from '../media-types.js';
+import { manifestAcceptTypes } from './manifest.js';
 import type { HttpAnswer } from './registry-http.js';
 import { discardBody, readBody } from './registry-http.js';
 import type { RegistrySession } from './registry-session.js';
