@@ -6,6 +6,7 @@
  * figures the issue gives for this machine. Never a test: it asserts nothing.
  * Run with `scripts/bench.sh transfer` (root).
  */
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -108,7 +109,18 @@ interface Cli {
   run(args: string[]): Promise<{ status: number; stderr: string }>;
 }
 
+/**
+ * Lets the file system finish what earlier rounds left it (this machine's ext4 is mounted with
+ * `discard`: the files an `rmi` deleted are trimmed at the next journal commit, which stalls
+ * every file creation meanwhile), so a round measures its own operation only.
+ */
+async function settle(): Promise<void> {
+  spawnSync('sync');
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+}
+
 async function timed(cli: Cli, args: string[]): Promise<number> {
+  await settle();
   const started = performance.now();
   const result = await cli.run(args);
   const seconds = (performance.now() - started) / 1000;
