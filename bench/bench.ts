@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, TestDaemon } from '../test/helpers/daemon.js';
+import { median } from './median.js';
 
 interface Engine {
   name: string;
@@ -34,11 +35,6 @@ interface Figures {
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const INSTALLED_CLI = '/usr/local/bin/berth';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function run(engine: Engine, args: string[], options: { output?: 'ignore' | 'pipe' } = {}): { ms: number; stdout: string; status: number } {
   const started = performance.now();

@@ -15,15 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TestDaemon } from '../test/helpers/daemon.js';
+import { median } from './median.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const LAYER_SOURCES = ['python3.11', 'python3', 'cni', 'postgresql', 'git-core'].map((name) => `/usr/lib/${name}`);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 

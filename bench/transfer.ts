@@ -17,6 +17,7 @@ import { writeTar, type TarEntryInput } from '../src/tar/writer.js';
 import { TestDaemon } from '../test/helpers/daemon.js';
 import { TestRegistry, hasRegistry } from '../test/helpers/registry.js';
 import { sha256 } from '../test/helpers/registry-images.js';
+import { median } from './median.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LAYERS = 5;
@@ -25,11 +26,6 @@ const MAX_FILE_BYTES = 4 * 1000 * 1000;
 /** What the issue measured for Docker 20.10 on this kind of machine, in seconds. */
 const DOCKER_REFERENCE = { pull: 1.92, push: 5.6, save: 1.83, load: 1.27 };
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** Regular files under `root`, in a stable order, until `bytes` are gathered. */
 function* hostFiles(root: string): Generator<string> {
