@@ -6,7 +6,7 @@
  * figures the issue gives for this machine. Never a test: it asserts nothing.
  * Run with `scripts/bench.sh transfer` (root).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -106,6 +106,25 @@ interface Cli {
 }
 
 /**
+ * docker or podman as installed. The loopback registry speaks plain http: podman must be told
+ * per command (docker treats 127.0.0.0/8 as insecure by itself).
+ */
+function peerCli(name: string): Cli {
+  const plainHttp = name === 'podman' ? ['--tls-verify=false'] : [];
+  return {
+    name,
+    run: (args) =>
+      new Promise((resolve) => {
+        const extra = args[0] === 'pull' || args[0] === 'push' ? plainHttp : [];
+        const child = spawn(name, [args[0]!, ...extra, ...args.slice(1)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ status: code ?? 1, stderr }));
+      }),
+  };
+}
+
+/**
  * Lets the file system finish what earlier rounds left it (this machine's ext4 is mounted with
  * `discard`: the files an `rmi` deleted are trimmed at the next journal commit, which stalls
  * every file creation meanwhile), so a round measures its own operation only.
@@ -193,20 +212,30 @@ async function main(): Promise<void> {
     const berth: Cli = { name: 'berth', run: (args) => daemon.berthAsync(args, { timeout: 600_000 }) };
     const results = new Map<string, TransferFigures>();
     results.set('berth', await measure(berth, image, work));
+    for (const peer of ['docker', 'podman']) {
+      if (spawnSync(peer, ['info'], { stdio: 'ignore', timeout: 30_000 }).status !== 0) {
+        console.error(`bench: ${peer} is not installed or its engine does not answer: skipped`);
+        continue;
+      }
+      results.set(peer, await measure(peerCli(peer), image, work));
+    }
     const size = statSync(join(work, 'berth.tar')).size;
     console.log(`image: ${LAYERS} layers, ${(imageBytes / 1e6).toFixed(0)} MB of files; berth's save archive ${(size / 1e6).toFixed(0)} MB; ${ROUNDS} rounds, medians\n`);
-    console.log('| measure | berth | Docker 20.10 (issue) | berth / Docker |');
-    console.log('|---|---|---|---|');
-    const berthFigures = results.get('berth')!;
-    const rows: Array<[string, number, number | undefined]> = [
-      ['pull', berthFigures.pull, DOCKER_REFERENCE.pull],
-      ['push (blobs kept from the pull)', berthFigures.pushKept, DOCKER_REFERENCE.push],
-      ['push (layers gzipped first)', berthFigures.pushFirst, DOCKER_REFERENCE.push],
-      ['save', berthFigures.save, DOCKER_REFERENCE.save],
-      ['load', berthFigures.load, DOCKER_REFERENCE.load],
+    const peers = [...results.keys()].filter((name) => name !== 'berth');
+    console.log(`| measure | ${[...results.keys()].join(' | ')} | Docker 20.10 (issue) | ${[...peers, 'Docker 20.10'].map((name) => `berth / ${name}`).join(' | ')} |`);
+    console.log(`|---|${[...results.keys(), 'reference', ...peers, 'ratio'].map(() => '---|').join('')}`);
+    const rows: Array<[string, keyof TransferFigures, number]> = [
+      ['pull', 'pull', DOCKER_REFERENCE.pull],
+      ['push (blobs kept from the pull)', 'pushKept', DOCKER_REFERENCE.push],
+      ['push (layers gzipped first)', 'pushFirst', DOCKER_REFERENCE.push],
+      ['save', 'save', DOCKER_REFERENCE.save],
+      ['load', 'load', DOCKER_REFERENCE.load],
     ];
-    for (const [name, value, reference] of rows) {
-      console.log(`| ${name} | ${value.toFixed(2)} s | ${reference === undefined ? '—' : `${reference} s`} | ${reference === undefined ? '—' : `${(value / reference).toFixed(2)}×`} |`);
+    const berthFigures = results.get('berth')!;
+    for (const [name, key, reference] of rows) {
+      const values = [...results.values()].map((figures) => `${figures[key].toFixed(2)} s`);
+      const ratios = [...peers.map((peer) => results.get(peer)![key]), reference].map((other) => `${(berthFigures[key] / other).toFixed(2)}×`);
+      console.log(`| ${name} | ${values.join(' | ')} | ${reference} s | ${ratios.join(' | ')} |`);
     }
   } finally {
     await daemon.stop();
