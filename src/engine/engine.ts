@@ -76,6 +76,7 @@ export class Engine {
     let containers: ContainerService | undefined;
     const images = await ImageService.open(config['data-root'], {
       containersUsing: (imageId) => containers?.containersUsingImage(imageId) ?? [],
+      onEvent: (action, id, attributes) => events.publish('image', action, id, attributes),
       registries: new RegistryAccess({
         insecureRegistries: config['insecure-registries'],
         registryMirrors: config['registry-mirrors'],

@@ -15,7 +15,7 @@ import { type LoadProgress, type LoadedImage, loadImages } from './archive/load.
 import { type ArchiveFormat, saveArchive } from './archive/save.js';
 import { selectImagesToSave } from './archive/save-selection.js';
 import { type LayerRecord, LayerStore } from './layer-store.js';
-import { familiarName, parseNormalizedNamed, referenceName, referenceString, validateTag, withDefaultTag } from './reference.js';
+import { type ImageReference, familiarName, familiarString, parseNormalizedNamed, referenceName, referenceString, validateTag, withDefaultTag } from './reference.js';
 import { type ProgressSink, ignoreProgress } from './progress.js';
 import { pullImage, pullReference } from './registry/pull.js';
 import { type PushResult, pushImage } from './registry/push.js';
@@ -32,7 +32,12 @@ export interface ImageServiceOptions {
   containersUsing?: ContainersUsingImage;
   /** Registry settings (mirrors, insecure registries, concurrency); Docker's defaults without. */
   registries?: RegistryAccess;
+  /** Told of each image event Docker reports (pull, push, tag, untag, delete, import, load, save). */
+  onEvent?: ImageEventSink;
 }
+
+/** An image event: Docker's action, the actor id (an image id or, for pull and push, the reference) and its name. */
+export type ImageEventSink = (action: string, id: string, attributes: { name: string }) => void;
 
 export interface TransferOptions {
   credentials?: RegistryCredentials;
@@ -63,6 +68,7 @@ export class ImageService {
   private readonly stateLock = new KeyedMutex();
   private readonly containersUsing: ContainersUsingImage;
   readonly registries: RegistryAccess;
+  private readonly onEvent: ImageEventSink;
 
   private constructor(
     readonly root: string,
@@ -74,6 +80,7 @@ export class ImageService {
     this.rootfs = new RootfsManager(join(root, 'containers'), this.layers, join(root, 'overlay', 'empty'));
     this.containersUsing = options.containersUsing ?? (() => []);
     this.registries = options.registries ?? new RegistryAccess();
+    this.onEvent = options.onEvent ?? (() => {});
   }
 
   /** Opens the store, clearing what an interrupted run left half-made and layers nothing uses. */
@@ -118,12 +125,14 @@ export class ImageService {
     for (const digest of new Set(digests)) if (!listed.has(digest)) await this.blobs.delete(digest);
   }
 
-  import(source: Readable, options: ImportOptions = {}): Promise<Digest> {
-    return importRootfs(
+  async import(source: Readable, options: ImportOptions = {}): Promise<Digest> {
+    const id = await importRootfs(
       { layers: this.layers, images: this.images, serialize: (work) => this.serialize(work), collectLayers: (ids) => this.collectLayers(ids) },
       source,
       options,
     );
+    this.onEvent('import', id, { name: id });
+    return id;
   }
 
   private transferContext() {
@@ -147,12 +156,17 @@ export class ImageService {
     const reference = pullReference(name, tag);
     const onProgress = options.onProgress ?? ignoreProgress;
     const pullOptions = { onProgress, ...(options.platform ? { platform: options.platform } : {}), ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-    if (reference.tag !== undefined || reference.digest !== undefined) return [await pullImage(this.transferContext(), reference, pullOptions)];
+    const pullOne = async (one: ImageReference): Promise<Digest> => {
+      const id = await pullImage(this.transferContext(), one, pullOptions);
+      this.onEvent('pull', familiarString(one), { name: familiarName(one) });
+      return id;
+    };
+    if (reference.tag !== undefined || reference.digest !== undefined) return [await pullOne(reference)];
     const client = this.registries.client(reference.domain, options.credentials);
     const tags = await client.listTags(reference.path, options.signal);
     if (tags.length === 0) throw notFound(`repository ${familiarName(reference)} has no tags`);
     const ids: Digest[] = [];
-    for (const each of tags) ids.push(await pullImage(this.transferContext(), { ...reference, tag: each }, pullOptions));
+    for (const each of tags) ids.push(await pullOne({ ...reference, tag: each }));
     return ids;
   }
 
@@ -184,6 +198,7 @@ export class ImageService {
           ...(options.signal ? { signal: options.signal } : {}),
         }),
       );
+      this.onEvent('push', familiarString({ ...named, tag: each }), { name: familiarName(named) });
     }
     return results;
   }
@@ -209,7 +224,9 @@ export class ImageService {
         for (const { id } of selected) for (const chainId of (await this.resolve(id)).chainIds) pin.add(chainId);
         return selected;
       });
-      return await saveArchive({ layers: this.layers, blobs: this.blobs, images: this.images }, selection, options.format ?? 'docker', pin);
+      const archive = await saveArchive({ layers: this.layers, blobs: this.blobs, images: this.images }, selection, options.format ?? 'docker', pin);
+      for (const { id } of selection) this.onEvent('save', id, { name: id });
+      return archive;
     } catch (error) {
       pin.release();
       throw error;
@@ -225,7 +242,9 @@ export class ImageService {
       serialize: <T>(work: () => Promise<T>) => this.serialize(work),
       collectLayers: (ids: readonly Digest[]) => this.collectLayers(ids),
     };
-    return { images: await loadImages(context, source, onProgress) };
+    const images = await loadImages(context, source, onProgress);
+    for (const image of images) this.onEvent('load', image.id, { name: image.references[0] === undefined ? image.id : familiarString(image.references[0]) });
+    return { images };
   }
 
   resolve(reference: string): Promise<StoredImage> {
@@ -284,6 +303,7 @@ export class ImageService {
       const target = repoTagReference(repo, tag);
       if (target === undefined) throw invalidArgument('repository name must have at least one component');
       await this.images.addReference(target, image.id);
+      this.onEvent('tag', image.id, { name: familiarString(target) });
     });
   }
 
@@ -298,10 +318,15 @@ export class ImageService {
   /** `docker rmi`: Docker's untag/delete rules, then the image's layers nothing else uses. */
   remove(reference: string, options: { force?: boolean } = {}): Promise<ImageDeleteItem[]> {
     return this.serialize(async () => {
+      const imageId = (await this.resolve(reference).catch(() => undefined))?.id;
       const outcome = await deleteImage(this.images, reference, {
         force: options.force === true,
         containersUsing: this.containersUsing,
       });
+      for (const item of outcome.items) {
+        if (item.Untagged !== undefined) this.onEvent('untag', imageId ?? item.Untagged, { name: item.Untagged });
+        if (item.Deleted !== undefined) this.onEvent('delete', item.Deleted, { name: item.Deleted });
+      }
       if (outcome.deleted === undefined) return outcome.items;
       const removedLayers = await this.collectLayersLocked(outcome.deleted.chainIds);
       return [...outcome.items, ...removedLayers.map((chainId) => ({ Deleted: chainId }))];

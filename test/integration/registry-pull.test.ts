@@ -57,6 +57,24 @@ describe('pull from a registry', { skip }, () => {
     assert.equal(run.stdout, 'first\nsecond\n', run.stderr);
   });
 
+  it('reports pull, tag, untag and delete as image events', async () => {
+    const image = await buildImage([{ files: { 'e.txt': 'events' } }]);
+    await putImage(registry, 'pull/events', 'v1', image);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    assert.equal((await pull(`${registry.host}/pull/events`, 'v1')).status, 200);
+    assert.equal(daemon.berth(['tag', `${registry.host}/pull/events:v1`, 'events:copy']).status, 0);
+    assert.equal(daemon.berth(['rmi', 'events:copy', `${registry.host}/pull/events:v1`]).status, 0);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const answer = await daemon.api('GET', `/v1.44/events?since=${since}&until=${until}&filters=${encodeURIComponent(JSON.stringify({ type: ['image'] }))}`);
+    const events = progressLines(answer.body).map((event) => [event.Action, (event.Actor as { ID: string }).ID]);
+    assert.deepEqual(events.slice(0, 3), [
+      ['pull', `${registry.host}/pull/events:v1`],
+      ['tag', image.id],
+      ['untag', image.id],
+    ]);
+    assert.ok(events.some(([action, id]) => action === 'delete' && id === image.id), JSON.stringify(events));
+  });
+
   it('says the image is up to date on a second pull, and pulls by digest', async () => {
     const image = await buildImage([{ files: { 'a.txt': 'a' } }]);
     const digest = await putImage(registry, 'pull/again', 'v1', image);
