@@ -9,7 +9,7 @@ import { type Digest, digestHex, parseDigest } from '../store/digest.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
 import { chainIdOf } from './chain-id.js';
 import { applyLayer } from '../tar/apply-layer.js';
-import { assembleTar } from '../tar/tar-split.js';
+import { assembleTar, keptBodiesDir } from '../tar/tar-split.js';
 
 /** A compressed form of a layer kept in the blob store, exactly as a registry or archive served it. */
 export interface CompressedLayer {
@@ -142,7 +142,9 @@ export class LayerStore {
 
   /**
    * Moves an unpacked layer into place on top of `parent` and pins it; when the layer is
-   * already present the unpack is discarded and the present one returned.
+   * already present the unpack is discarded and the present one returned. A present layer
+   * made before berth kept tar-splits gets this unpack's (same diff id, same tar), so it can
+   * be saved and pushed from then on.
    */
   async install(unpacked: UnpackedLayer, parent: Digest | null, pin: LayerPin): Promise<LayerRecord> {
     try {
@@ -150,12 +152,21 @@ export class LayerStore {
       return await this.chainLocks.run(chainId, async () => {
         const existing = await this.get(chainId);
         if (existing === undefined) await this.moveIntoPlace(unpacked, chainId, parent);
+        else if (!(await this.canReassemble(chainId))) await this.adoptTarSplit(unpacked, existing);
         pin.add(chainId);
-        return existing ?? (await this.require(chainId));
+        return await this.require(chainId);
       });
     } finally {
       await this.discard(unpacked);
     }
+  }
+
+  private async adoptTarSplit(unpacked: UnpackedLayer, layer: LayerRecord): Promise<void> {
+    const split = join(unpacked.dir, TAR_SPLIT_FILE);
+    const target = join(this.layerDir(layer.chainId), TAR_SPLIT_FILE);
+    if (await pathExists(keptBodiesDir(split))) await rename(keptBodiesDir(split), keptBodiesDir(target));
+    await rename(split, target);
+    await writeJsonAtomic(join(this.layerDir(layer.chainId), 'layer.json'), { ...layer, tarSize: unpacked.tarSize });
   }
 
   async discard(unpacked: UnpackedLayer): Promise<void> {

@@ -26,10 +26,13 @@ async function main(): Promise<void> {
   const images = await ImageService.open(dataRoot);
   if (ifMissing) {
     const existing = await images.resolve(reference).catch(() => undefined);
-    if (existing) {
+    const complete = existing !== undefined && (await Promise.all(existing.chainIds.map((chainId) => images.layers.canReassemble(chainId)))).every(Boolean);
+    if (complete) {
       console.log(`${reference} ${existing.id} (already present)`);
       return;
     }
+    // An image seeded by an older berth lacks the tar-split its layers need for save and push: seed again.
+    if (existing !== undefined) console.log(`${reference} ${existing.id} was stored without tar-splits: seeding it again`);
   }
   const producer = spawn(script, [], { stdio: ['ignore', 'pipe', 'inherit'] });
   const produced = new Promise<void>((resolve, reject) => {
