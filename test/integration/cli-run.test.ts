@@ -131,9 +131,11 @@ describe('berth run', { skip: !isRoot && 'needs root' }, () => {
     const name = daemon.berth(['run', '--rm', '--name', 'bad name!', 'busybox', 'true']);
     assert.equal(name.status, 125);
     assert.match(name.stderr, /Invalid container name/);
-    const image = daemon.berth(['run', '--rm', 'no-such-image-here', 'true']);
+    // A registry on loopback that nothing listens on: the pull this starts must not leave the machine.
+    const image = daemon.berth(['run', '--rm', '127.0.0.1:9/no-such-image-here', 'true']);
     assert.equal(image.status, 125);
-    assert.match(image.stderr, /Unable to find image 'no-such-image-here:latest' locally/);
+    assert.match(image.stderr, /Unable to find image '127.0.0.1:9\/no-such-image-here:latest' locally/);
+    assert.match(image.stderr, /dial tcp 127\.0\.0\.1:9: connect: connection refused/);
     const runtime = daemon.berth(['run', '--rm', '--runtime', 'nope', 'busybox', 'true']);
     assert.equal(runtime.status, 125);
     assert.match(runtime.stderr, /unknown or invalid runtime name: nope/);
