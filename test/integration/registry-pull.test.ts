@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestDaemon, isRoot } from '../helpers/daemon.js';
@@ -14,7 +15,8 @@ function storeContents(daemon: TestDaemon): string[] {
   const listing: string[] = [];
   for (const dir of ['layers', 'blobs/sha256', 'blobs/tmp', 'layers/tmp', 'images']) {
     const path = join(daemon.dataRoot, dir);
-    if (existsSync(path)) for (const name of readdirSync(path)) listing.push(`${dir}/${name}`);
+    // The temporary areas themselves may come and go; what they hold is listed on its own.
+    if (existsSync(path)) for (const name of readdirSync(path)) if (name !== 'tmp') listing.push(`${dir}/${name}`);
   }
   return listing.sort();
 }
@@ -179,6 +181,32 @@ describe('pull from a registry', { skip }, () => {
     const retry = await pull(`${registry.proxyHost}/pull/dies`, 'v1');
     assert.equal(retry.status, 200);
     assert.deepEqual(progressLines(retry.body).at(-1), { status: `Status: Downloaded newer image for ${registry.proxyHost}/pull/dies:v1` });
+  });
+
+  it('stops a pull whose client went away and keeps nothing of it', async () => {
+    const image = await buildImage([{ files: { 'big.bin': randomBytes(2_000_000) } }]);
+    await putImage(registry, 'pull/abandoned', 'v1', image);
+    const before = storeContents(daemon);
+    registry.cutBlobDownloadsAfter(50_000, 1000);
+    try {
+      const controller = new AbortController();
+      const req = request({
+        socketPath: daemon.socket,
+        method: 'POST',
+        path: `/v1.44/images/create?fromImage=${encodeURIComponent(`${registry.proxyHost}/pull/abandoned`)}&tag=v1`,
+        signal: controller.signal,
+      });
+      req.on('error', () => {});
+      req.end();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      controller.abort();
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && JSON.stringify(storeContents(daemon)) !== JSON.stringify(before)) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(storeContents(daemon), before);
+    } finally {
+      registry.cutBlobDownloadsAfter(0, 0);
+    }
+    assert.equal(daemon.berth(['image', 'inspect', `${registry.proxyHost}/pull/abandoned:v1`]).status, 1);
   });
 
   it('answers a registry that is down with the connection error', async () => {
