@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { isRoot, REPO, TestDaemon } from '../helpers/daemon.js';
+import { TestRegistry, hasRegistry } from '../helpers/registry.js';
 
 const SUITE = 'test/clients/docker_py/test_docker_py.py';
 
@@ -20,18 +21,21 @@ describe('docker-py (the Docker SDK for Python) against berthd', {
   skip: (!isRoot && 'needs root') || (!python && 'no python3 that imports docker and pytest (Debian packages python3-docker, python3-pytest)'),
 }, () => {
   let daemon: TestDaemon;
+  let registry: TestRegistry | undefined;
   before(async () => {
     daemon = await TestDaemon.start();
+    if (hasRegistry) registry = await TestRegistry.start();
   });
   after(async () => {
     await daemon?.stop();
+    await registry?.stop();
   });
 
   test('its pytest suite passes', (t) => {
     const run = spawnSync(python!, ['-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider', '-W', 'ignore::DeprecationWarning', SUITE], {
       cwd: REPO,
       encoding: 'utf8',
-      env: { ...process.env, DOCKER_HOST: daemon.host, PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...process.env, DOCKER_HOST: daemon.host, PYTHONDONTWRITEBYTECODE: '1', ...(registry ? { BERTH_TEST_REGISTRY: registry.host } : {}) },
       timeout: 240_000,
     });
     const report = `pytest exited ${run.status ?? run.signal}:\n${run.stdout}\n${run.stderr}\nberthd log:\n${daemon.log}`;

@@ -7,6 +7,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { isRoot, TestDaemon } from '../helpers/daemon.js';
+import { TestRegistry, hasRegistry } from '../helpers/registry.js';
 
 const RUN_LABEL = 'berth.test.dockerode';
 const RUN_ID = `${process.pid}-${Date.now()}`;
@@ -254,6 +255,26 @@ describe('dockerode against berthd', { skip: !isRoot && 'needs root' }, () => {
     await docker.getImage(`${TEST_REPOSITORY}:v1`).remove();
     assert.equal(await statusCodeOf(() => docker.getImage(`${TEST_REPOSITORY}:v1`).inspect()), 404);
     assert.ok((await docker.getImage(busybox.Id).inspect()).RepoTags.includes('busybox:latest'));
+  });
+
+  test('push and pull through a registry, following the progress stream', { skip: hasRegistry ? false : 'needs docker-registry' }, async () => {
+    const registry = await TestRegistry.start();
+    try {
+      const repository = `${registry.host}/dockerode/pushed-${RUN_ID}`;
+      const follow = (stream: NodeJS.ReadableStream) =>
+        new Promise<Array<Record<string, unknown>>>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null, output: Array<Record<string, unknown>>) => (error ? reject(error) : resolve(output))));
+      await docker.getImage('busybox').tag({ repo: repository, tag: 'v1' });
+      const pushed = await follow(await docker.getImage(`${repository}:v1`).push({ tag: 'v1', authconfig: { serveraddress: registry.host } }));
+      const digest = (pushed.find((line) => line.aux !== undefined)?.aux as { Digest: string }).Digest;
+      await docker.getImage(`${repository}:v1`).remove();
+      const pulled = await follow(await docker.pull(`${repository}:v1`));
+      assert.deepEqual(pulled.at(-1), { status: `Status: Downloaded newer image for ${repository}:v1` });
+      assert.ok((await docker.getImage(`${repository}:v1`).inspect()).RepoDigests.includes(`${repository}@${digest}`));
+      await docker.getImage(`${repository}:v1`).remove();
+      assert.equal(await statusCodeOf(() => docker.pull(`${registry.host}/dockerode/never-pushed:v1`)), 404);
+    } finally {
+      await registry.stop();
+    }
   });
 
   test('importImage from a tar stream', async () => {

@@ -261,6 +261,24 @@ def test_save_and_load(client):
     client.images.remove(f'{TEST_REPOSITORY}:saved')
 
 
+@pytest.mark.skipif('BERTH_TEST_REGISTRY' not in os.environ, reason='no test registry given (BERTH_TEST_REGISTRY)')
+def test_push_and_pull_through_a_registry(client):
+    registry = os.environ['BERTH_TEST_REGISTRY']
+    repository = f'{registry}/docker-py/pushed-{RUN_ID}'
+    busybox = client.images.get('busybox')
+    busybox.tag(repository, 'v1')
+    statuses = [line for line in client.images.push(repository, tag='v1', stream=True, decode=True)]
+    assert not [line for line in statuses if 'error' in line], statuses
+    digest = next(line['aux']['Digest'] for line in statuses if 'aux' in line)
+    client.images.remove(f'{repository}:v1')
+    pulled = client.images.pull(repository, tag='v1')
+    assert pulled.id == busybox.id
+    assert f'{repository}@{digest}' in pulled.attrs['RepoDigests']
+    client.images.remove(f'{repository}:v1')
+    with pytest.raises(NotFound):
+        client.images.pull(f'{registry}/docker-py/never-pushed-{RUN_ID}', tag='v1')
+
+
 def test_events_since_until(client):
     since = int(time.time()) - 1
     container = start(client, 'true')
