@@ -20,7 +20,7 @@ export function progressMessage(event: ProgressEvent): Record<string, unknown> {
 }
 
 /**
- * Docker's JSON message stream for pull, push and load. The 200 head goes out with the first
+ * Docker's JSON message stream for pull, push, load and import. The 200 head goes out with the first
  * message, so a failure before any progress (an unknown image, bad credentials) is still an
  * HTTP error with its proper status; after that, errors travel in the stream as
  * `{"errorDetail":{"message":...},"error":...}`. A client that goes away aborts the work.

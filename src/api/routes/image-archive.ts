@@ -5,13 +5,10 @@ import { errnoCode, invalidArgument } from '../../common/errors.js';
 import type { ArchiveFormat } from '../../image/archive/save.js';
 import { familiarString } from '../../image/reference.js';
 import type { ApiBackend } from '../backend.js';
-import { errorResponse } from '../error-status.js';
+import { ProgressStream } from '../progress-stream.js';
 import { queryBoolean, queryString } from '../query.js';
 import type { Router } from '../router.js';
 import { type Route, plain } from '../route-types.js';
-
-/** Docker's JSON message stream: one object per line (its stream formatter ends lines with CRLF). */
-const messageLine = (message: object): string => `${JSON.stringify(message)}\r\n`;
 
 function archiveFormat(query: URLSearchParams): ArchiveFormat {
   const format = queryString(query, 'format') ?? 'docker';
@@ -58,10 +55,8 @@ export function addImageArchiveRoutes(router: Router<Route>, { images }: ApiBack
       // The loader destroys its source when it fails; that must not take the socket and the answer with it.
       const body = new PassThrough();
       req.pipe(body);
-      const send = (message: object): void => {
-        if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.write(messageLine(message));
-      };
+      const stream = new ProgressStream(res);
+      const send = (message: object): void => stream.raw(message);
       try {
         const { images: loaded } = await images.load(
           body,
@@ -76,15 +71,12 @@ export function addImageArchiveRoutes(router: Router<Route>, { images }: ApiBack
           for (const reference of references) send({ stream: `Loaded image: ${familiarString(reference)}\n` });
           if (references.length === 0) send({ stream: `Loaded image ID: ${id}\n` });
         }
-        if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end();
+        stream.end();
       } catch (error) {
         // Discard the rest of the upload so the client gets the answer and the connection stays usable.
         req.unpipe(body);
         req.resume();
-        if (!res.headersSent) throw error;
-        const { message } = errorResponse(error);
-        res.end(messageLine({ errorDetail: { message }, error: message }));
+        stream.fail(error);
       }
     }),
   );

@@ -1,22 +1,13 @@
-import type http from 'node:http';
 import { PassThrough } from 'node:stream';
 import { notImplemented } from '../../common/errors.js';
 import type { ApiBackend } from '../backend.js';
 import { sendJson } from '../http-io.js';
+import { ProgressStream } from '../progress-stream.js';
 import { parseFilters, queryBoolean, queryString } from '../query.js';
 import type { Router } from '../router.js';
 import { pullRoute } from './registry.js';
 import { type Route, plain } from '../route-types.js';
 
-/** One line of Docker's JSON progress stream (its stream formatter ends lines with CRLF). */
-function progressLine(message: object): string {
-  return `${JSON.stringify(message)}\r\n`;
-}
-
-function sendProgress(res: http.ServerResponse, messages: readonly object[]): void {
-  res.writeHead(200, { 'Content-Type': 'application/json' });
-  res.end(messages.map(progressLine).join(''));
-}
 
 export function addImageRoutes(router: Router<Route>, backend: ApiBackend): void {
   const images = backend.images;
@@ -59,7 +50,9 @@ export function addImageRoutes(router: Router<Route>, backend: ApiBackend): void
         req.resume();
         throw error;
       }
-      sendProgress(res, [{ status: id }]);
+      const stream = new ProgressStream(res);
+      stream.raw({ status: id });
+      stream.end();
     }),
   );
 
