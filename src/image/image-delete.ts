@@ -19,6 +19,8 @@ export interface ImageDeleteItem {
 }
 
 export interface DeleteOutcome {
+  /** The image the name resolved to. */
+  imageId: Digest;
   items: ImageDeleteItem[];
   /** The image whose record was removed, if it came to that (its layers may now be unused). */
   deleted?: StoredImage;
@@ -128,7 +130,7 @@ export async function deleteImage(
         references = await store.referencesTo(image.id);
       }
     }
-    if (references.length > 0) return { items };
+    if (references.length > 0) return { imageId: image.id, items };
   } else if (isSingleReference(references)) {
     const blocking = await findConflict(store, image, containers, {
       hard: true,
@@ -149,7 +151,7 @@ export async function deleteImage(
   });
   if (blocking !== undefined) {
     // Docker: once the last name is gone, an image still in use simply stays, untagged.
-    if (byName) return { items };
+    if (byName) return { imageId: image.id, items };
     throw blocking;
   }
   for (const reference of await store.referencesTo(image.id)) {
@@ -158,5 +160,5 @@ export async function deleteImage(
   }
   await store.delete(image.id);
   items.push({ Deleted: image.id });
-  return { items, deleted: image };
+  return { imageId: image.id, items, deleted: image };
 }

@@ -126,16 +126,13 @@ export class ImageService {
   }
 
   async import(source: Readable, options: ImportOptions = {}): Promise<Digest> {
-    const id = await importRootfs(
-      { layers: this.layers, images: this.images, serialize: (work) => this.serialize(work), collectLayers: (ids) => this.collectLayers(ids) },
-      source,
-      options,
-    );
+    const id = await importRootfs(this.storeContext(), source, options);
     this.onEvent('import', id, { name: id });
     return id;
   }
 
-  private transferContext() {
+  /** The stores and their serialized upkeep, as import, pull, push and load work with them. */
+  private storeContext() {
     return {
       blobs: this.blobs,
       layers: this.layers,
@@ -144,7 +141,6 @@ export class ImageService {
       serialize: <T>(work: () => Promise<T>) => this.serialize(work),
       collectLayers: (ids: readonly Digest[]) => this.collectLayers(ids),
       discardBlobs: (digests: readonly Digest[]) => this.removeOrphanedBlobs(digests),
-      layerTar: async (chainId: Digest) => this.layers.openTar(chainId),
     };
   }
 
@@ -157,7 +153,7 @@ export class ImageService {
     const onProgress = options.onProgress ?? ignoreProgress;
     const pullOptions = { onProgress, ...(options.platform ? { platform: options.platform } : {}), ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     const pullOne = async (one: ImageReference): Promise<Digest> => {
-      const id = await pullImage(this.transferContext(), one, pullOptions);
+      const id = await pullImage(this.storeContext(), one, pullOptions);
       this.onEvent('pull', familiarString(one), { name: familiarName(one) });
       return id;
     };
@@ -182,17 +178,17 @@ export class ImageService {
             .filter((entry) => entry.reference.tag !== undefined && entry.reference.domain === named.domain && entry.reference.path === named.path)
             .map((entry) => entry.reference.tag!)
             .sort();
-    if (tags.length === 0) throw notFound(`An image does not exist locally with the tag: ${familiarName(named)}`);
+    const missing = notFound(`An image does not exist locally with the tag: ${familiarName(named)}`);
+    if (tags.length === 0) throw missing;
+    const targets: Array<{ tag: string; image: StoredImage }> = [];
     for (const each of tags) {
-      await this.resolve(referenceString({ ...named, tag: each })).catch(() => {
-        throw notFound(`An image does not exist locally with the tag: ${familiarName(named)}`);
-      });
+      targets.push({ tag: each, image: await this.resolve(referenceString({ ...named, tag: each })).catch(() => Promise.reject(missing)) });
     }
     options.onProgress?.({ status: `The push refers to repository [${referenceName(named)}]` });
     const results: PushResult[] = [];
-    for (const each of tags) {
+    for (const { tag: each, image } of targets) {
       results.push(
-        await pushImage(this.transferContext(), { domain: named.domain, path: named.path, tag: each }, {
+        await pushImage(this.storeContext(), image, { domain: named.domain, path: named.path, tag: each }, {
           onProgress: options.onProgress ?? ignoreProgress,
           ...(options.credentials ? { credentials: options.credentials } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
@@ -235,14 +231,7 @@ export class ImageService {
 
   /** `docker load`: stores the images of a docker-archive or OCI layout stream, with their tags. */
   async load(source: Readable, onProgress?: (progress: LoadProgress) => void): Promise<{ images: LoadedImage[] }> {
-    const context = {
-      layers: this.layers,
-      blobs: this.blobs,
-      images: this.images,
-      serialize: <T>(work: () => Promise<T>) => this.serialize(work),
-      collectLayers: (ids: readonly Digest[]) => this.collectLayers(ids),
-    };
-    const images = await loadImages(context, source, onProgress);
+    const images = await loadImages(this.storeContext(), source, onProgress);
     for (const image of images) this.onEvent('load', image.id, { name: image.references[0] === undefined ? image.id : familiarString(image.references[0]) });
     return { images };
   }
@@ -318,13 +307,12 @@ export class ImageService {
   /** `docker rmi`: Docker's untag/delete rules, then the image's layers nothing else uses. */
   remove(reference: string, options: { force?: boolean } = {}): Promise<ImageDeleteItem[]> {
     return this.serialize(async () => {
-      const imageId = (await this.resolve(reference).catch(() => undefined))?.id;
       const outcome = await deleteImage(this.images, reference, {
         force: options.force === true,
         containersUsing: this.containersUsing,
       });
       for (const item of outcome.items) {
-        if (item.Untagged !== undefined) this.onEvent('untag', imageId ?? item.Untagged, { name: item.Untagged });
+        if (item.Untagged !== undefined) this.onEvent('untag', outcome.imageId, { name: item.Untagged });
         if (item.Deleted !== undefined) this.onEvent('delete', item.Deleted, { name: item.Deleted });
       }
       if (outcome.deleted === undefined) return outcome.items;

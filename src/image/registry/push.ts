@@ -1,6 +1,5 @@
 import { Transform, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { notFound } from '../../common/errors.js';
 import { Semaphore } from '../../common/semaphore.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { Digest } from '../../store/digest.js';
@@ -29,8 +28,6 @@ export interface PushContext {
   images: ImageStore;
   registries: RegistryAccess;
   serialize: <T>(work: () => Promise<T>) => Promise<T>;
-  /** The layer's exact uncompressed tar (its sha256 is the diff id). */
-  layerTar: (chainId: Digest) => Promise<Readable>;
 }
 
 export interface PushOptions {
@@ -46,18 +43,15 @@ export interface PushResult {
 }
 
 /**
- * Pushes one tagged image: each layer's compressed blob (the one it was pulled or loaded
+ * Pushes a stored image as `reference`'s tag: each layer's compressed blob (the one it was pulled or loaded
  * as, or a gzip made now and kept), skipped when the repository has it, mounted from
  * another repository of the same registry that is known to hold it, else uploaded (whole,
  * or in chunks when large); then the config and the manifest. The manifest the image came
  * with is sent unchanged when it still describes these blobs, so the digest stays the same
  * from registry to registry.
  */
-export async function pushImage(context: PushContext, reference: ImageReference & { tag: string }, options: PushOptions): Promise<PushResult> {
+export async function pushImage(context: PushContext, image: StoredImage, reference: ImageReference & { tag: string }, options: PushOptions): Promise<PushResult> {
   const progress = options.onProgress;
-  const image = await context.images.resolve(referenceName(reference) + `:${reference.tag}`).catch(() => {
-    throw notFound(`An image does not exist locally with the tag: ${familiarName(reference)}`);
-  });
   const client = context.registries.client(reference.domain, options.credentials, { forPush: true });
   const repository = referenceName(reference);
   const uploads = new Semaphore(context.registries.maxConcurrentUploads);
@@ -137,7 +131,7 @@ async function compressedForm(context: PushContext, chainId: Digest, preferred: 
   const layer = await context.layers.require(chainId);
   const candidates = [...(layer.compressed ?? [])].sort((a, b) => Number(b.digest === preferred?.digest) - Number(a.digest === preferred?.digest));
   for (const form of candidates) if (await context.blobs.has(form.digest)) return form;
-  const tar = await context.layerTar(chainId);
+  const tar = context.layers.openTar(chainId);
   const gzip = zlib.createGzip({ level: PUSH_GZIP_LEVEL });
   tar.on('error', (error) => gzip.destroy(error));
   const stored = await context.blobs.put(tar.pipe(gzip));
@@ -170,20 +164,20 @@ async function sendBlob(context: PushContext, client: RegistryClient, reference:
   uploadUrl ??= await client.startUpload(reference.path, signal);
   const onBytes = throttledBytes(progress, id, 'Pushing', form.size);
   if (form.size <= UPLOAD_CHUNK_BYTES) {
-    await client.uploadWhole(reference.path, uploadUrl, form.digest, await counted(context.blobs, form.digest, 0, form.size, 0, onBytes), form.size, signal);
+    await client.uploadWhole(reference.path, uploadUrl, form.digest, await counted(context.blobs, form.digest, 0, form.size, onBytes), form.size, signal);
   } else {
     for (let start = 0; start < form.size; start += UPLOAD_CHUNK_BYTES) {
       const size = Math.min(UPLOAD_CHUNK_BYTES, form.size - start);
-      uploadUrl = await client.uploadChunk(reference.path, uploadUrl, await counted(context.blobs, form.digest, start, size, start, onBytes), start, size, signal);
+      uploadUrl = await client.uploadChunk(reference.path, uploadUrl, await counted(context.blobs, form.digest, start, size, onBytes), start, size, signal);
     }
     await client.finishUpload(reference.path, uploadUrl, form.digest, signal);
   }
   progress({ id, status: 'Pushed' });
 }
 
-/** A range of a stored blob as a stream that reports the bytes sent so far. */
-async function counted(blobs: BlobStore, digest: Digest, start: number, size: number, alreadySent: number, onBytes: (sent: number) => void): Promise<Readable> {
-  let sent = alreadySent;
+/** A range of a stored blob as a stream that reports how far into the blob the sending is. */
+async function counted(blobs: BlobStore, digest: Digest, start: number, size: number, onBytes: (sent: number) => void): Promise<Readable> {
+  let sent = start;
   const source = await blobs.openRead(digest, { start, end: start + size - 1 });
   return source.pipe(
     new Transform({
