@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { invalidArgument } from '../../common/errors.js';
 import { defaultDomain } from '../reference.js';
 
@@ -21,43 +21,17 @@ export interface RegistryHostsConfig {
 
 const dockerHubApi = 'https://registry-1.docker.io';
 
-interface Cidr {
-  bytes: Buffer;
-  prefix: number;
-}
-
-function addressBytes(address: string): Buffer | undefined {
-  const family = isIP(address);
-  if (family === 4) return Buffer.from(address.split('.').map(Number));
-  if (family !== 6) return undefined;
-  const [head = '', tail = ''] = address.split('::') as [string, string?];
-  const groups = (text: string) => (text === '' ? [] : text.split(':'));
-  const left = groups(head);
-  const right = address.includes('::') ? groups(tail) : [];
-  const middle = new Array<string>(8 - left.length - right.length).fill('0');
-  const all = address.includes('::') ? [...left, ...middle, ...right] : left;
-  const bytes = Buffer.alloc(16);
-  all.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2));
-  return bytes;
-}
-
-function parseCidr(text: string): Cidr | undefined {
+/** Adds `address/prefix` to the list; false when the text is not a CIDR at all (then it is a name). */
+function addCidr(list: BlockList, text: string): boolean {
   const slash = text.indexOf('/');
-  if (slash === -1) return undefined;
-  const bytes = addressBytes(text.slice(0, slash));
+  if (slash === -1) return false;
+  const address = text.slice(0, slash);
   const prefix = Number(text.slice(slash + 1));
-  if (bytes === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > bytes.length * 8) {
+  const family = isIP(address);
+  if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
     throw invalidArgument(`invalid CIDR in insecure-registries: ${text}`);
   }
-  return { bytes, prefix };
-}
-
-function inCidr(address: Buffer, cidr: Cidr): boolean {
-  if (address.length !== cidr.bytes.length) return false;
-  for (let bit = 0; bit < cidr.prefix; bit += 1) {
-    const mask = 0x80 >> (bit % 8);
-    if ((address[bit >> 3]! & mask) !== (cidr.bytes[bit >> 3]! & mask)) return false;
-  }
+  list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   return true;
 }
 
@@ -75,15 +49,14 @@ function hostName(domain: string): string {
  */
 export class RegistryHosts {
   private readonly insecureNames = new Set<string>();
-  private readonly insecureCidrs: Cidr[] = [parseCidr('127.0.0.0/8')!, parseCidr('::1/128')!];
+  private readonly insecureNetworks = new BlockList();
   private readonly mirrors: string[];
 
   constructor(config: RegistryHostsConfig = {}) {
+    for (const loopback of ['127.0.0.0/8', '::1/128']) addCidr(this.insecureNetworks, loopback);
     for (const entry of config.insecureRegistries ?? []) {
       const trimmed = entry.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-      const cidr = parseCidr(trimmed);
-      if (cidr === undefined) this.insecureNames.add(trimmed);
-      else this.insecureCidrs.push(cidr);
+      if (!addCidr(this.insecureNetworks, trimmed)) this.insecureNames.add(trimmed);
     }
     this.mirrors = (config.registryMirrors ?? []).map((mirror) => {
       let url: URL;
@@ -101,8 +74,8 @@ export class RegistryHosts {
     if (this.insecureNames.has(domain)) return true;
     const host = hostName(domain);
     if (host === 'localhost' || this.insecureNames.has(host)) return true;
-    const bytes = addressBytes(host);
-    return bytes !== undefined && this.insecureCidrs.some((cidr) => inCidr(bytes, cidr));
+    const family = isIP(host);
+    return family !== 0 && this.insecureNetworks.check(host, family === 4 ? 'ipv4' : 'ipv6');
   }
 
   endpoints(domain: string): RegistryEndpoint[] {

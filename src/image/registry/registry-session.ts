@@ -17,6 +17,12 @@ export interface RegistryCredentials {
   registryToken?: string;
 }
 
+/** The Basic `Authorization` value for a username and password, when both are there. */
+function basicAuthorization(credentials: RegistryCredentials | undefined): string | undefined {
+  if (credentials?.username === undefined || credentials.password === undefined) return undefined;
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
 /** Extra tries of a read that failed transiently, the first after this delay (then doubling). */
 const READ_RETRIES = 3;
 const READ_RETRY_DELAY_MS = 200;
@@ -195,10 +201,7 @@ export class RegistrySession {
     if (credentials?.registryToken) return `Bearer ${credentials.registryToken}`;
     const challenge = this.challenge;
     if (challenge === undefined) return undefined;
-    if (challenge.scheme === 'basic') {
-      if (credentials?.username === undefined || credentials.password === undefined) return undefined;
-      return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    }
+    if (challenge.scheme === 'basic') return basicAuthorization(credentials);
     const realm = challenge.parameters.realm;
     if (realm === undefined) return undefined;
     const service = challenge.parameters.service ?? '';
@@ -221,11 +224,8 @@ export class RegistrySession {
     } else {
       if (service !== '') url.searchParams.set('service', service);
       for (const scope of scopes) url.searchParams.append('scope', scope);
-      const headers: Record<string, string> = {};
-      if (credentials?.username !== undefined && credentials.password !== undefined) {
-        headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-      }
-      answer = await sendRequest({ method: 'GET', url, skipVerify, headers });
+      const basic = basicAuthorization(credentials);
+      answer = await sendRequest({ method: 'GET', url, skipVerify, headers: basic === undefined ? {} : { Authorization: basic } });
     }
     const body = await readBody(answer, 1024 * 1024);
     if (answer.status !== 200) {
