@@ -147,10 +147,11 @@ for (const auth of ['none', 'basic', 'token'] as RegistryAuth[]) {
     });
 
     it('finds repositories with search through the registry catalog', async () => {
-      const answer = await daemon.api('GET', `/v1.44/images/search?term=${encodeURIComponent(`${registry.host}/push/co`)}`, { headers: credentials });
+      await putImage(registry, 'search/findable', 'v1', await buildImage([{ files: { 'found.txt': 'found\n' } }]));
+      const answer = await daemon.api('GET', `/v1.44/images/search?term=${encodeURIComponent(`${registry.host}/search/find`)}`, { headers: credentials });
       assert.equal(answer.status, 200, answer.body.toString());
       assert.deepEqual(JSON.parse(answer.body.toString()), [
-        { name: `${registry.host}/push/copy`, description: '', star_count: 0, is_official: false, is_automated: false },
+        { name: `${registry.host}/search/findable`, description: '', star_count: 0, is_official: false, is_automated: false },
       ]);
     });
 
@@ -160,7 +161,9 @@ for (const auth of ['none', 'basic', 'token'] as RegistryAuth[]) {
         assert.equal(login.status, 0, login.stderr);
         assert.match(login.stdout, /Login Succeeded/);
       }
-      assert.equal((await daemon.dockerAsync(['tag', `${registry.host}/push/copy:v2`, `${registry.host}/push/cli:v3`])).status, 0);
+      const source = await daemon.dockerAsync(['pull', `${registry.host}/push/source:v1`]);
+      assert.equal(source.status, 0, source.stderr);
+      assert.equal((await daemon.dockerAsync(['tag', `${registry.host}/push/source:v1`, `${registry.host}/push/cli:v3`])).status, 0);
       const pushed = await daemon.dockerAsync(['push', `${registry.host}/push/cli:v3`]);
       assert.equal(pushed.status, 0, pushed.stderr);
       assert.match(pushed.stdout, new RegExp(`v3: digest: ${sourceDigest} size: \\d+`));

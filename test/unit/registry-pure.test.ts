@@ -14,7 +14,9 @@ import { pullReference } from '../../src/image/registry/pull.js';
 import { describeRegistryErrors, isTransient, registryErrorEntries, RegistryError } from '../../src/image/registry/registry-errors.js';
 import { RegistryHosts } from '../../src/image/registry/registry-hosts.js';
 import { registryDomainOf } from '../../src/image/registry/registry-login.js';
-import { filterSearchResults } from '../../src/image/registry/registry-search.js';
+import { type SearchFilters, type SearchResult, searchFilter } from '../../src/image/registry/registry-search.js';
+
+const filterSearchResults = (results: SearchResult[], filters: SearchFilters, limit: number) => results.filter(searchFilter(filters)).slice(0, limit);
 import type { Descriptor } from '../../src/image/media-types.js';
 
 const digest = (char: string) => `sha256:${char.repeat(64)}` as const;

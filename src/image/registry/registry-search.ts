@@ -40,8 +40,8 @@ function booleanFilter(values: string[] | undefined, name: string): boolean | un
   throw invalidArgument(`invalid filter '${name}=${value}'`);
 }
 
-/** Applies `is-official`, `is-automated` and `stars` as Docker does, then the limit. */
-export function filterSearchResults(results: readonly SearchResult[], filters: SearchFilters, limit: number): SearchResult[] {
+/** The test `is-official`, `is-automated` and `stars` make, as Docker reads them; a bad filter is refused here. */
+export function searchFilter(filters: SearchFilters): (result: SearchResult) => boolean {
   for (const key of Object.keys(filters)) {
     if (key !== 'is-official' && key !== 'is-automated' && key !== 'stars') throw invalidArgument(`invalid filter '${key}'`);
   }
@@ -50,11 +50,10 @@ export function filterSearchResults(results: readonly SearchResult[], filters: S
   const starsText = filters.stars?.at(-1);
   const stars = starsText === undefined ? undefined : Number(starsText);
   if (stars !== undefined && !Number.isInteger(stars)) throw invalidArgument(`invalid filter 'stars=${starsText}'`);
-  return results
-    .filter((result) => official === undefined || result.is_official === official)
-    .filter((result) => automated === undefined || result.is_automated === automated)
-    .filter((result) => stars === undefined || result.star_count >= stars)
-    .slice(0, limit);
+  return (result) =>
+    (official === undefined || result.is_official === official) &&
+    (automated === undefined || result.is_automated === automated) &&
+    (stars === undefined || result.star_count >= stars);
 }
 
 /**
@@ -69,10 +68,10 @@ export async function searchRegistry(
 ): Promise<SearchResult[]> {
   const limit = options.limit ?? 25;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidArgument(`limit ${limit} is outside the range of [1, 100]`);
-  const filters = options.filters ?? {};
-  filterSearchResults([], filters, limit);
+  // Checked before any request goes out.
+  const wanted = searchFilter(options.filters ?? {});
   const { domain, query } = splitTerm(term);
-  if (domain === defaultDomain) return filterSearchResults(await searchDockerHub(query, limit), filters, limit);
+  if (domain === defaultDomain) return (await searchDockerHub(query, limit)).filter(wanted).slice(0, limit);
   const client = registries.client(domain, options.credentials);
   let names: string[];
   try {
@@ -86,7 +85,7 @@ export async function searchRegistry(
   const matches = names
     .filter((name) => name.includes(query))
     .map((name) => ({ name: `${domain}/${name}`, description: '', star_count: 0, is_official: false, is_automated: false }));
-  return filterSearchResults(matches, filters, limit);
+  return matches.filter(wanted).slice(0, limit);
 }
 
 async function searchDockerHub(query: string, limit: number): Promise<SearchResult[]> {
