@@ -6,7 +6,12 @@
  */
 import type { Writable } from 'node:stream';
 import type { CliContext } from './context.js';
-import { apiTag, referenceName, type ImageRef } from './reference.js';
+import { referenceName, type ImageReference } from '../common/image-reference.js';
+
+/** The `tag` query of POST /images/create: the digest when there is one, else the tag (docker's getAPITagFromNamedRef). */
+export function apiTag(ref: ImageReference): string {
+  return ref.digest ?? ref.tag ?? 'latest';
+}
 
 /** Splits "registry:5000/a/b:tag" or "a@sha256:..." into repository and tag (or digest). */
 export function splitReference(ref: string): { repository: string; tag: string | undefined } {
@@ -24,7 +29,7 @@ export interface PullOptions {
 }
 
 /** Pulls `ref`, showing the daemon's progress on `out` (nothing with null); throws the stream's error. */
-export async function pullImage(ctx: CliContext, ref: ImageRef, options: PullOptions, out: Writable | null): Promise<void> {
+export async function pullImage(ctx: CliContext, ref: ImageReference, options: PullOptions, out: Writable | null): Promise<void> {
   const [{ registryAuthHeader }, { displayJsonMessages }] = await Promise.all([import('./registry-auth.js'), import('./progress.js')]);
   const res = await ctx.client.request('POST', '/images/create', {
     query: { fromImage: referenceName(ref), tag: options.allTags ? undefined : apiTag(ref), platform: options.platform },

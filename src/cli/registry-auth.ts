@@ -7,7 +7,7 @@
  */
 import { helperFor, helperGet } from './credential-helper.js';
 import { configDir, loadConfigForReading, type AuthEntry, type DockerConfig } from './docker-config.js';
-import { DOCKER_HUB_DOMAIN } from './reference.js';
+import { defaultDomain } from '../common/image-reference.js';
 
 export const INDEX_SERVER = 'https://index.docker.io/v1/';
 
@@ -31,7 +31,7 @@ export function convertToHostname(address: string): string {
 
 /** The config key for a registry's credentials: Docker Hub keeps its historic v1 URL. */
 export function authKeyForDomain(domain: string): string {
-  return domain === DOCKER_HUB_DOMAIN ? INDEX_SERVER : domain;
+  return domain === defaultDomain ? INDEX_SERVER : domain;
 }
 
 /** An `auths` entry with `auth` decoded; the server address is the key it was found under. */

@@ -2,7 +2,7 @@ import { conflict, invalidArgument, isBerthError } from '../common/errors.js';
 import type { ImageDeleteItem } from '../image/image-delete.js';
 import { parseTimestamp } from '../image/image-filters.js';
 import type { ImageService } from '../image/images.js';
-import { familiarString } from '../image/reference.js';
+import { familiarString } from '../common/image-reference.js';
 import type { ContainerService } from './container-service.js';
 import type { EventBus } from './events.js';
 import type { Filters } from './types.js';

@@ -1,7 +1,7 @@
 import { conflict } from '../common/errors.js';
 import type { Digest } from '../store/digest.js';
 import type { ImageStore, StoredImage } from './image-store.js';
-import { type ImageReference, familiarString, parseNormalizedNamed, referenceName, withDefaultTag } from './reference.js';
+import { type ImageReference, familiarString, parseNormalizedNamed, referenceName, withDefaultTag } from '../common/image-reference.js';
 
 /** A container created from an image, as the container code reports it. */
 export interface ContainerUse {

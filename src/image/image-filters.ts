@@ -3,7 +3,7 @@ import { createdSeconds } from './image-views.js';
 import type { StoredImage } from './image-store.js';
 import { parseGoDuration } from './changes.js';
 import { pathMatch } from './path-match.js';
-import { type ImageReference, familiarName, familiarString } from './reference.js';
+import { type ImageReference, familiarName, familiarString } from '../common/image-reference.js';
 
 /** `docker images --filter` keys, with their values as the API passes them. */
 export type ImageFilters = Record<string, string[]>;

@@ -15,7 +15,7 @@ import {
   parseReference,
   referenceString,
   withDefaultTag,
-} from './reference.js';
+} from '../common/image-reference.js';
 
 /** What berth keeps about an image beside its config blob. */
 export interface ImageRecord {

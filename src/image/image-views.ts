@@ -1,7 +1,7 @@
 import type { Digest } from '../store/digest.js';
 import type { ExecutionConfig, HealthConfig } from './image-config.js';
 import type { StoredImage } from './image-store.js';
-import { type ImageReference, familiarString } from './reference.js';
+import { type ImageReference, familiarString } from '../common/image-reference.js';
 
 /** Docker's container.Config as image inspect shows it: every field present. */
 export interface InspectConfig {

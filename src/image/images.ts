@@ -15,7 +15,7 @@ import { type LoadProgress, type LoadedImage, loadImages } from './archive/load.
 import { type ArchiveFormat, saveArchive } from './archive/save.js';
 import { selectImagesToSave } from './archive/save-selection.js';
 import { type LayerRecord, LayerStore } from './layer-store.js';
-import { type ImageReference, familiarName, familiarString, parseNormalizedNamed, referenceName, referenceString, validateTag, withDefaultTag } from './reference.js';
+import { type ImageReference, familiarName, familiarString, parseNormalizedNamed, referenceName, referenceString, validateTag, withDefaultTag } from '../common/image-reference.js';
 import { type ProgressSink, ignoreProgress } from './progress.js';
 import { pullImage, pullReference } from './registry/pull.js';
 import { type PushResult, pushImage } from './registry/push.js';

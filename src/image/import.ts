@@ -5,7 +5,7 @@ import { applyChanges } from './changes.js';
 import { type ExecutionConfig, type ImageConfig, hostArchitecture } from './image-config.js';
 import type { ImageStore } from './image-store.js';
 import type { LayerStore } from './layer-store.js';
-import { type ImageReference, parseNormalizedNamed, validateTag, withDefaultTag } from './reference.js';
+import { type ImageReference, parseNormalizedNamed, validateTag, withDefaultTag } from '../common/image-reference.js';
 
 export interface ImportOptions {
   /** Repository to tag the new image in, possibly with `:tag`. */

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { eraseCredentials, storeCredentials } from '../../src/cli/credential-store.js';
 import { configDir, readConfigFile } from '../../src/cli/docker-config.js';
 import { CliError } from '../../src/cli/errors.js';
-import { apiTag, familiarString, parseNormalizedNamed, referenceString, withDefaultTag } from '../../src/cli/reference.js';
+import { familiarString, parseNormalizedNamed, referenceString, withDefaultTag } from '../../src/common/image-reference.js';
+import { apiTag } from '../../src/cli/pull.js';
+import { BerthError } from '../../src/common/errors.js';
 import { authKeyForDomain, convertToHostname, encodeAuthHeader, fileCredentials, registryAuthHeader, storedCredentials } from '../../src/cli/registry-auth.js';
 
 const decodeHeader = (header: string) => JSON.parse(Buffer.from(header, 'base64url').toString()) as unknown;
@@ -35,7 +37,7 @@ describe('image references as the CLI normalizes them', () => {
 
   it("refuses bad names with docker's words", () => {
     const fails = (input: string, message: string) =>
-      assert.throws(() => parseNormalizedNamed(input), (error: unknown) => error instanceof CliError && error.message === message, input);
+      assert.throws(() => parseNormalizedNamed(input), (error: unknown) => error instanceof BerthError && error.kind === 'invalid-argument' && error.message === message, input);
     fails('Busybox', 'invalid reference format: repository name (library/Busybox) must be lowercase');
     fails('', 'invalid reference format');
     fails('a b', 'invalid reference format');

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { parseDockerArchiveManifest, statedDigest, archivePath } from '../../src/image/archive/layout.js';
 import { type ArchiveContents, planLoad, referenceOf } from '../../src/image/archive/load-plan.js';
 import { selectImagesToSave } from '../../src/image/archive/save-selection.js';
-import { parseReference, referenceString } from '../../src/image/reference.js';
+import { parseReference, referenceString } from '../../src/common/image-reference.js';
 import type { Digest } from '../../src/store/digest.js';
 
 const sha256 = (data: Buffer | string): Digest => `sha256:${createHash('sha256').update(data).digest('hex')}`;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { type ListCandidate, parseTimestamp, selectImages, validateImageFilters } from '../../src/image/image-filters.js';
 import type { StoredImage } from '../../src/image/image-store.js';
 import { pathMatch } from '../../src/image/path-match.js';
-import { parseNormalizedNamed, withDefaultTag } from '../../src/image/reference.js';
+import { parseNormalizedNamed, withDefaultTag } from '../../src/common/image-reference.js';
 import type { Digest } from '../../src/store/digest.js';
 
 describe('pathMatch (Go path.Match)', () => {

@@ -9,7 +9,7 @@ import {
   parseReference,
   referenceString,
   withDefaultTag,
-} from '../../src/image/reference.js';
+} from '../../src/common/image-reference.js';
 
 const digest = 'sha256:e6693c20186f837fc393390135d8a598a96a833917917789d63766cab6c59582';
 

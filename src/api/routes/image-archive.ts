@@ -3,7 +3,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errnoCode, invalidArgument } from '../../common/errors.js';
 import type { ArchiveFormat } from '../../image/archive/save.js';
-import { familiarString } from '../../image/reference.js';
+import { familiarString } from '../../common/image-reference.js';
 import type { ApiBackend } from '../backend.js';
 import { ProgressStream } from '../progress-stream.js';
 import { queryBoolean, queryString } from '../query.js';

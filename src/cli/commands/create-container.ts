@@ -6,7 +6,7 @@
 import { CliError, DaemonError } from '../errors.js';
 import type { CliContext } from '../context.js';
 import { pullImage } from '../pull.js';
-import { familiarString, parseNormalizedNamed, withDefaultTag, type ImageRef } from '../reference.js';
+import { familiarString, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../../common/image-reference.js';
 import { buildCreateBody, createQuery, type CreateFlags } from './create-options.js';
 import { terminalSize } from '../terminal.js';
 
@@ -32,7 +32,7 @@ export async function createContainer(ctx: CliContext, flags: CreateFlags, image
     throw runFailure(ctx, `invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
   }
   const client = ctx.client;
-  const pullNow = async (ref: ImageRef) => {
+  const pullNow = async (ref: ImageReference) => {
     try {
       await pullImage(ctx, ref, { platform: flags.platform }, flags.quiet ? null : process.stderr);
     } catch (error) {
@@ -41,7 +41,7 @@ export async function createContainer(ctx: CliContext, flags: CreateFlags, image
   };
   // like docker, a bad name fails before anything is sent; an image id or digest names nothing a
   // registry serves, so there is nothing to pull then
-  let ref: ImageRef | undefined;
+  let ref: ImageReference | undefined;
   if (!/^(?:sha256:)?[a-f0-9]{64}$/.test(image)) {
     try {
       ref = withDefaultTag(parseNormalizedNamed(image));

@@ -5,7 +5,7 @@
 import type { DefineCommand } from '../context.js';
 import { CliError } from '../errors.js';
 import { pullImage } from '../pull.js';
-import { isNameOnly, parseNormalizedNamed, referenceString, withDefaultTag } from '../reference.js';
+import { isNameOnly, parseNormalizedNamed, referenceString, withDefaultTag } from '../../common/image-reference.js';
 
 interface PullFlags {
   allTags?: boolean;

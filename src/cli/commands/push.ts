@@ -6,7 +6,7 @@ import { API_VERSION } from '../client.js';
 import type { DefineCommand } from '../context.js';
 import { CliError } from '../errors.js';
 import { displayJsonMessages } from '../progress.js';
-import { isNameOnly, parseNormalizedNamed, referenceName, referenceString, withDefaultTag } from '../reference.js';
+import { isNameOnly, parseNormalizedNamed, referenceName, referenceString, withDefaultTag } from '../../common/image-reference.js';
 import { registryAuthHeader } from '../registry-auth.js';
 
 interface PushFlags {

@@ -8,7 +8,7 @@ import { invalidFlagValue } from '../errors.js';
 import { renderList } from '../format/formatter.js';
 import { searchFormat, searchRows, type SearchResult } from '../format/search.js';
 import { parseIntFlag } from '../opts/parse.js';
-import { DOCKER_HUB_DOMAIN } from '../reference.js';
+import { defaultDomain } from '../../common/image-reference.js';
 import { registryAuthHeader } from '../registry-auth.js';
 import { collect, encodeFilters } from './shared.js';
 
@@ -23,7 +23,7 @@ interface SearchFlags {
 function searchRegistry(term: string): string {
   const slash = term.indexOf('/');
   const first = term.slice(0, slash);
-  return slash >= 0 && (/[.:]/.test(first) || first === 'localhost') ? first : DOCKER_HUB_DOMAIN;
+  return slash >= 0 && (/[.:]/.test(first) || first === 'localhost') ? first : defaultDomain;
 }
 
 export const define: DefineCommand = (cmd, ctx) => {

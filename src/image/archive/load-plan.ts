@@ -3,7 +3,7 @@ import { type Digest, sha256Digest } from '../../store/digest.js';
 import type { ImageConfig } from '../image-config.js';
 import { parseImageConfig } from '../image-store.js';
 import { isIndexMediaType, isManifestMediaType } from '../media-types.js';
-import { type ImageReference, parseNormalizedNamed, referenceString, withDefaultTag } from '../reference.js';
+import { type ImageReference, parseNormalizedNamed, referenceString, withDefaultTag } from '../../common/image-reference.js';
 import {
   Annotation,
   DOCKER_MANIFEST_FILE,

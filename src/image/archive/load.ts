@@ -13,7 +13,7 @@ import { hostArchitecture } from '../image-config.js';
 import type { ImageStore } from '../image-store.js';
 import type { LayerPin, LayerStore, UnpackedLayer } from '../layer-store.js';
 import { ociLayerMediaType } from '../media-types.js';
-import type { ImageReference } from '../reference.js';
+import type { ImageReference } from '../../common/image-reference.js';
 import { archivePath, statedDigest } from './layout.js';
 import { type PlannedImage, type PlannedLayer, planLoad } from './load-plan.js';
 import { type FailedFile, type ReceivedFile, ReceivedFiles } from './received-files.js';

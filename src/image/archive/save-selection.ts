@@ -9,7 +9,7 @@ import {
   referenceName,
   referenceString,
   withDefaultTag,
-} from '../reference.js';
+} from '../../common/image-reference.js';
 
 /** What name selection looks at: every reference with its image, and every image id. */
 export interface SaveCatalog {

@@ -8,7 +8,7 @@ import { writeTar } from '../../tar/writer.js';
 import type { ImageStore, StoredImage } from '../image-store.js';
 import type { LayerPin, LayerStore } from '../layer-store.js';
 import { MediaType, asOciLayerMediaType } from '../media-types.js';
-import { familiarName, familiarString, referenceString } from '../reference.js';
+import { familiarName, familiarString, referenceString } from '../../common/image-reference.js';
 import {
   Annotation,
   DOCKER_MANIFEST_FILE,

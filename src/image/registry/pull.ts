@@ -8,7 +8,7 @@ import { chainIds } from '../chain-id.js';
 import { type ImageStore, parseImageConfig } from '../image-store.js';
 import type { LayerStore } from '../layer-store.js';
 import { type ProgressSink, shortDigest, throttledBytes } from '../progress.js';
-import { type ImageReference, familiarName, familiarString, parseNormalizedNamed, referenceName, validateTag } from '../reference.js';
+import { type ImageReference, familiarName, familiarString, parseNormalizedNamed, referenceName, validateTag } from '../../common/image-reference.js';
 import { downloadBlob } from './blob-download.js';
 import type { Descriptor } from '../media-types.js';
 import { type ImageManifest, parseManifest } from './manifest.js';

@@ -6,7 +6,7 @@ import type { Digest } from '../../store/digest.js';
 import type { ImageStore, StoredImage } from '../image-store.js';
 import type { CompressedLayer, LayerStore } from '../layer-store.js';
 import { type ProgressSink, shortDigest, throttledBytes } from '../progress.js';
-import { type ImageReference, familiarName, referenceName } from '../reference.js';
+import { type ImageReference, familiarName, referenceName } from '../../common/image-reference.js';
 import { type Descriptor, MediaType } from '../media-types.js';
 import { parseManifest } from './manifest.js';
 import type { RegistryAccess } from './registry-access.js';

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { invalidArgument } from '../../common/errors.js';
-import { defaultDomain } from '../reference.js';
+import { defaultDomain } from '../../common/image-reference.js';
 
 /** Where berth reaches a registry: base URL and whether its certificate is checked. */
 export interface RegistryEndpoint {

@@ -1,5 +1,5 @@
 import { BerthError, invalidArgument } from '../../common/errors.js';
-import { defaultDomain } from '../reference.js';
+import { defaultDomain } from '../../common/image-reference.js';
 import type { RegistryAccess } from './registry-access.js';
 import { RegistryError } from './registry-errors.js';
 import { discardBody } from './registry-http.js';

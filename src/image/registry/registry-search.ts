@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../common/errors.js';
-import { defaultDomain } from '../reference.js';
+import { defaultDomain } from '../../common/image-reference.js';
 import type { RegistryAccess } from './registry-access.js';
 import { RegistryError } from './registry-errors.js';
 import { readBody, sendRequest } from './registry-http.js';

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../common/errors.js';
+import { invalidArgument } from './errors.js';
 
 /**
  * Docker image references, parsed and normalized the way distribution/reference
@@ -131,10 +131,14 @@ export function isNamedReference(reference: ImageReference | DigestOnlyReference
   return 'path' in reference;
 }
 
+/** Whether the reference names a repository only, with neither tag nor digest. */
+export function isNameOnly(reference: ImageReference): boolean {
+  return reference.tag === undefined && reference.digest === undefined;
+}
+
 /** Adds `:latest` when the reference has neither tag nor digest (distribution's TagNameOnly). */
 export function withDefaultTag(reference: ImageReference): ImageReference {
-  if (reference.tag !== undefined || reference.digest !== undefined) return reference;
-  return { ...reference, tag: defaultTag };
+  return isNameOnly(reference) ? { ...reference, tag: defaultTag } : reference;
 }
 
 export function validateTag(tag: string): string {
