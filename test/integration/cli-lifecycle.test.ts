@@ -153,6 +153,25 @@ describe('container lifecycle through the berth CLI', { skip: !isRoot && 'needs 
     }
   });
 
+  test('ps -s shows the bytes a container wrote and the image size it shares', () => {
+    const run = daemon.berth(['run', '--name', 'sized', 'busybox', 'sh', '-c', 'head -c 300000 /dev/zero > /written']);
+    try {
+      assert.equal(run.status, 0, run.stderr);
+      const table = daemon.berth(['ps', '-a', '-s', '--filter', 'name=sized']).stdout.split('\n');
+      assert.match(table[0]!, /\sSIZE$/);
+      // docker's form: writable layer, then the whole size (image included) in parentheses.
+      const size = /\s(\d+(?:\.\d+)?)(kB|MB) \(virtual (\d+(?:\.\d+)?)(kB|MB)\)$/.exec(table[1]!);
+      assert.ok(size, table[1]);
+      const bytes = (value: string, unit: string) => Number(value) * (unit === 'MB' ? 1e6 : 1e3);
+      assert.ok(bytes(size[1]!, size[2]!) >= 300_000 && bytes(size[1]!, size[2]!) < 400_000, table[1]);
+      assert.ok(bytes(size[3]!, size[4]!) > bytes(size[1]!, size[2]!), table[1]);
+      const json = JSON.parse(daemon.berth(['ps', '-a', '-s', '--filter', 'name=sized', '--format', 'json']).stdout) as { Size: string };
+      assert.match(json.Size, /\(virtual /);
+    } finally {
+      daemon.berth(['rm', '-f', 'sized']);
+    }
+  });
+
   test('export writes the container rootfs as a tar', () => {
     const id = daemon.berth(['create', 'busybox', 'true']).stdout.trim();
     try {

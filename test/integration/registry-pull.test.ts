@@ -55,6 +55,11 @@ describe('pull from a registry', { skip }, () => {
     const inspect = JSON.parse(daemon.berth(['image', 'inspect', `${registry.host}/pull/three:v1`]).stdout)[0];
     assert.equal(inspect.Id, image.id);
     assert.deepEqual(inspect.RepoDigests, [`${registry.host}/pull/three@${digest}`]);
+    const listed = daemon.berth(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', `${registry.host}/pull/three`]);
+    assert.equal(listed.stdout, `${registry.host}/pull/three v1 ${digest}\n`, listed.stderr);
+    const table = daemon.berth(['images', '--digests', `${registry.host}/pull/three`]).stdout.split('\n');
+    assert.match(table[0]!, /^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID\s+CREATED\s+SIZE$/);
+    assert.match(table[1]!, new RegExp(`^${registry.host}/pull/three\\s+v1\\s+${digest}\\s+${image.id.slice(7, 19)}\\s`));
     const run = daemon.berth(['run', '--rm', `${registry.host}/pull/three:v1`, 'cat', '/one.txt', '/two.txt']);
     assert.equal(run.stdout, 'first\nsecond\n', run.stderr);
   });
