@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { invalidArgument } from '../common/errors.js';
 import type { ExecutionConfig } from '../image/image-config.js';
 import type { ContainerConfig, HostConfig } from './container-record.js';
+import { parseSecurityOpts } from './security-opts.js';
 import type { CreateContainerRequest } from './types.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -16,7 +17,7 @@ const MIN_MEMORY = 6 * 1024 * 1024;
 export function defaultHostConfig(defaultRuntime: string): HostConfig {
   return {
     NetworkMode: 'none', Runtime: defaultRuntime, AutoRemove: false, Privileged: false, ReadonlyRootfs: false,
-    CapAdd: null, CapDrop: null, Memory: 0, MemorySwap: 0, MemoryReservation: 0, NanoCpus: 0, CpuShares: 0,
+    CapAdd: null, CapDrop: null, SecurityOpt: null, Memory: 0, MemorySwap: 0, MemoryReservation: 0, NanoCpus: 0, CpuShares: 0,
     CpuQuota: 0, CpuPeriod: 0, CpusetCpus: '', PidsLimit: null, OomKillDisable: null, ShmSize: 64 * 1024 * 1024,
     Ulimits: null, ExtraHosts: null, Dns: null, Binds: null,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, LogConfig: { Type: 'json-file', Config: {} },
@@ -90,6 +91,7 @@ export function resolveHostConfig(
     if (value !== undefined && value !== null && value !== '') hostConfig[key] = value;
   }
   const warnings: string[] = [];
+  parseSecurityOpts(hostConfig.SecurityOpt);
   if (!options.runtimes.includes(hostConfig.Runtime)) {
     throw invalidArgument(`unknown or invalid runtime name: ${hostConfig.Runtime}`);
   }
