@@ -2,7 +2,6 @@ import { availableParallelism, hostname } from 'node:os';
 import { invalidArgument } from '../common/errors.js';
 import type { ExecutionConfig } from '../image/image-config.js';
 import type { ContainerConfig, HostConfig } from './container-record.js';
-import { parseSecurityOpts } from './security-opts.js';
 import type { CreateContainerRequest } from './types.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -91,7 +90,6 @@ export function resolveHostConfig(
     if (value !== undefined && value !== null && value !== '') hostConfig[key] = value;
   }
   const warnings: string[] = [];
-  parseSecurityOpts(hostConfig.SecurityOpt);
   if (!options.runtimes.includes(hostConfig.Runtime)) {
     throw invalidArgument(`unknown or invalid runtime name: ${hostConfig.Runtime}`);
   }
