@@ -34,6 +34,8 @@ export interface HostConfig {
   ReadonlyRootfs: boolean;
   CapAdd: string[] | null;
   CapDrop: string[] | null;
+  /** As the client sent it; a seccomp profile file arrives as its JSON content. */
+  SecurityOpt: string[] | null;
   Memory: number;
   MemorySwap: number;
   MemoryReservation: number;

@@ -14,8 +14,11 @@ import type { CgroupLayout } from '../runtime/cgroup-layout.js';
 import { conmonCreate, resizeTerminal } from '../runtime/conmon.js';
 import { logSize, readLogLines } from '../runtime/container-log.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
+import { effectiveCapabilities } from '../runtime/capabilities.js';
+import type { SeccompHost } from '../runtime/seccomp-host.js';
 import { initialState, ZERO_TIME, type ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
+import { containerSeccomp } from './container-seccomp.js';
 import { containerSpec } from './container-spec.js';
 import { emptyOutput, selectOutput } from './log-output.js';
 import { containerSummary, containerInspect, matchesContainerFilters, validateContainerFilters } from './container-views.js';
@@ -35,6 +38,7 @@ export interface ContainerServiceSettings {
   runtimes: Map<string, OciRuntime>;
   defaultRuntime: string;
   cgroups: CgroupLayout;
+  seccomp: SeccompHost;
 }
 
 interface ExitNotice {
@@ -179,6 +183,8 @@ export class ContainerService implements ContainerApi {
       runtimes: [...this.settings.runtimes.keys()],
       swapAccounting: this.settings.cgroups.swapAccounting,
     });
+    // dockerd reads a seccomp profile only at start; reading it now too means a bad one leaves no container behind.
+    containerSeccomp(hostConfig, effectiveCapabilities({ privileged: hostConfig.Privileged, add: hostConfig.CapAdd ?? [], drop: hostConfig.CapDrop ?? [] }), this.settings.seccomp);
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, imageConfig, id);
     const args = processArgs(config);
@@ -254,7 +260,7 @@ export class ContainerService implements ContainerApi {
         { hostname: this.paths.hostname(id), hosts: this.paths.hosts(id), resolvConf: this.paths.resolvConf(id) },
         { hostname: record.Config.Hostname, extraHosts: record.HostConfig.ExtraHosts ?? [], dns: record.HostConfig.Dns ?? [], hostNetwork: record.HostConfig.NetworkMode === 'host' },
       );
-      const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups);
+      const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp);
       // Regenerated at every start, so it needs no crash safety (no fsync): only the record does.
       await writeFile(`${this.paths.bundle(id)}/config.json`, JSON.stringify(spec), { mode: 0o600 });
       const pid = await conmonCreate({

@@ -2,11 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { effectiveCapabilities } from '../runtime/capabilities.js';
 import { buildSpec, consoleSize, type SpecMount } from '../runtime/oci-spec.js';
 import type { CgroupLayout } from '../runtime/cgroup-layout.js';
+import type { SeccompHost } from '../runtime/seccomp-host.js';
+import { containerSeccomp } from './container-seccomp.js';
 import { cpuQuotaFromNanoCpus, mergeEnv, processArgs } from './create-config.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
 import { resolveInRoot } from './path-in-root.js';
 import { currentHardLimits, toRlimits } from './process-limits.js';
+import { parseSecurityOpts } from './security-opts.js';
 import { resolveUser } from './user.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -35,8 +38,10 @@ export async function containerSpec(
   rootfs: string,
   paths: ContainerPaths,
   cgroups: CgroupLayout,
+  seccompHost: SeccompHost,
 ): Promise<Record<string, unknown>> {
   const host = record.HostConfig;
+  const capabilities = effectiveCapabilities({ privileged: host.Privileged, add: host.CapAdd ?? [], drop: host.CapDrop ?? [] });
   const user = await resolveUser(rootfs, record.Config.User);
   const cwd = record.Config.WorkingDir || '/';
   // Docker creates a missing working directory; resolved inside the rootfs so a link cannot point it outside.
@@ -55,7 +60,7 @@ export async function containerSpec(
     terminal: record.Config.Tty,
     consoleSize: consoleSize(host.ConsoleSize),
     hostname: record.Config.Hostname,
-    capabilities: effectiveCapabilities({ privileged: host.Privileged, add: host.CapAdd ?? [], drop: host.CapDrop ?? [] }),
+    capabilities,
     privileged: host.Privileged,
     network: hostNetwork ? 'host' : 'none',
     cgroupsPath: containerCgroupPath(record.Id),
@@ -77,7 +82,8 @@ export async function containerSpec(
     ],
     shmSize: host.ShmSize,
     rlimits: host.Ulimits?.length ? toRlimits(host.Ulimits, await currentHardLimits()) : [],
-    noNewPrivileges: false,
+    noNewPrivileges: parseSecurityOpts(host.SecurityOpt).noNewPrivileges,
+    seccomp: containerSeccomp(host, capabilities, seccompHost),
     swapAccounting: cgroups.swapAccounting,
   });
 }

@@ -16,7 +16,7 @@ const MIN_MEMORY = 6 * 1024 * 1024;
 export function defaultHostConfig(defaultRuntime: string): HostConfig {
   return {
     NetworkMode: 'none', Runtime: defaultRuntime, AutoRemove: false, Privileged: false, ReadonlyRootfs: false,
-    CapAdd: null, CapDrop: null, Memory: 0, MemorySwap: 0, MemoryReservation: 0, NanoCpus: 0, CpuShares: 0,
+    CapAdd: null, CapDrop: null, SecurityOpt: null, Memory: 0, MemorySwap: 0, MemoryReservation: 0, NanoCpus: 0, CpuShares: 0,
     CpuQuota: 0, CpuPeriod: 0, CpusetCpus: '', PidsLimit: null, OomKillDisable: null, ShmSize: 64 * 1024 * 1024,
     Ulimits: null, ExtraHosts: null, Dns: null, Binds: null,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, LogConfig: { Type: 'json-file', Config: {} },

@@ -6,6 +6,7 @@ import { ImageService } from '../image/images.js';
 import { RegistryAccess } from '../image/registry/registry-access.js';
 import { prepareCgroupLayout, type CgroupLayout } from '../runtime/cgroup-layout.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
+import { detectSeccompHost, type SeccompHost } from '../runtime/seccomp-host.js';
 import { ContainerPaths } from './container-paths.js';
 import { ContainerService } from './container-service.js';
 import type { DaemonConfig } from './daemon-config.js';
@@ -22,6 +23,7 @@ export class Engine {
     readonly config: DaemonConfig,
     readonly engineId: string,
     readonly cgroups: CgroupLayout,
+    readonly seccomp: SeccompHost,
     readonly runtimes: Map<string, OciRuntime>,
     readonly defaultRuntime: string,
     readonly warnings: string[],
@@ -53,6 +55,8 @@ export class Engine {
     const cgroups = await prepareCgroupLayout({ repair: config['fix-cgroup-layout'] });
     for (const repair of cgroups.repairs) log(`cgroups: ${repair}`);
     for (const problem of cgroups.problems) log(`cgroups: ${problem}`);
+    const seccomp = await detectSeccompHost();
+    if (!seccomp.available) log('seccomp: not enabled in this kernel; containers run without the default profile');
     const warnings: string[] = [];
     const runtimes = new Map<string, OciRuntime>();
     for (const [name, { path }] of Object.entries(config.runtimes)) {
@@ -85,11 +89,11 @@ export class Engine {
         maxDownloadAttempts: config['max-download-attempts'],
       }),
     });
-    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups }, images, events);
+    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, seccomp }, images, events);
     await containers.load();
     const execs = new ExecService(containers, paths);
     const engineId = await loadEngineId(config['data-root']);
-    return new Engine(config, engineId, cgroups, runtimes, defaultRuntime, warnings, events, images, containers, execs);
+    return new Engine(config, engineId, cgroups, seccomp, runtimes, defaultRuntime, warnings, events, images, containers, execs);
   }
 
   version(): object {
@@ -107,6 +111,7 @@ export class Engine {
       runtimes: this.runtimes,
       defaultRuntime: this.defaultRuntime,
       cgroups: this.cgroups,
+      seccomp: this.seccomp.available,
       warnings: this.warnings,
       engineId: this.engineId,
       insecureRegistries: this.config['insecure-registries'],

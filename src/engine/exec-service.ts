@@ -18,6 +18,7 @@ import type { ContainerService } from './container-service.js';
 import { containerEnv } from './container-spec.js';
 import { emptyOutput, selectOutput } from './log-output.js';
 import { mergeEnv } from './create-config.js';
+import { parseSecurityOpts } from './security-opts.js';
 import { resolveUser } from './user.js';
 import type { ExecApi, ExecCreateRequest, ExecSession, OutputChunk } from './types.js';
 
@@ -83,7 +84,8 @@ export class ExecService implements ExecApi {
       env: mergeEnv(containerEnv(record, user.home), request.Env ?? []),
       cwd: request.WorkingDir || record.Config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: false,
+      // The container's seccomp filter is not set here: the runtime applies the container's own to every exec.
+      noNewPrivileges: parseSecurityOpts(record.HostConfig.SecurityOpt).noNewPrivileges,
     };
     const dir = this.paths.execDir(execId);
     await mkdir(dir, { recursive: true });

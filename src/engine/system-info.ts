@@ -55,6 +55,8 @@ export interface InfoSources {
   runtimes: Map<string, OciRuntime>;
   defaultRuntime: string;
   cgroups: CgroupLayout;
+  /** Whether containers get a seccomp filter (Docker's default profile unless told otherwise). */
+  seccomp: boolean;
   warnings: string[];
   engineId: string;
   insecureRegistries: readonly string[];
@@ -115,7 +117,7 @@ export async function systemInfo(sources: InfoSources): Promise<object> {
     LiveRestoreEnabled: true,
     Isolation: '',
     InitBinary: '',
-    SecurityOptions: ['name=cgroupns'],
+    SecurityOptions: [...(sources.seccomp ? ['name=seccomp,profile=builtin'] : []), 'name=cgroupns'],
     Warnings: [...cgroups.repairs.map((text) => `berth: ${text}`), ...cgroups.problems.map((text) => `WARNING: ${text}`), ...sources.warnings],
   };
 }

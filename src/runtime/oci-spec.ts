@@ -2,6 +2,7 @@
  * Generates an OCI runtime spec (config.json) from what the engine decided about a
  * container. Pure: no file system, no processes, so every rule here is unit-tested.
  */
+import type { OciSeccomp } from './seccomp.js';
 
 export interface ResourceLimits {
   memory?: number; // bytes, 0 = unlimited
@@ -69,6 +70,8 @@ export interface SpecInput {
   shmSize: number;
   rlimits: Rlimit[];
   noNewPrivileges: boolean;
+  /** The resolved system call filter; none when unconfined or privileged. */
+  seccomp?: OciSeccomp;
   oomScoreAdj?: number;
   /** Whether the host kernel accounts swap for cgroups (memsw); without it swap limits are dropped. */
   swapAccounting: boolean;
@@ -163,6 +166,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     linux.maskedPaths = [...MASKED_PATHS];
     linux.readonlyPaths = [...READONLY_PATHS];
   }
+  if (input.seccomp) linux.seccomp = input.seccomp;
 
   return {
     ociVersion: '1.0.2',

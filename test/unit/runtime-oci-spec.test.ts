@@ -38,6 +38,7 @@ interface Spec {
     cgroupsPath: string;
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    seccomp?: Record<string, unknown>;
     resources: {
       devices: { allow: boolean; type?: string; major?: number; minor?: number; access: string }[];
       memory?: Record<string, unknown>;
@@ -165,6 +166,18 @@ describe('buildSpec: masked and read-only paths', () => {
     first.linux.maskedPaths!.push('/changed');
     assert.equal(spec().linux.maskedPaths!.includes('/changed'), false);
     assert.equal(MASKED_PATHS.includes('/changed'), false);
+  });
+});
+
+describe('buildSpec: seccomp', () => {
+  it('puts the resolved filter under linux.seccomp, and none when there is none', () => {
+    const seccomp = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
+    assert.deepEqual(spec({ seccomp }).linux.seccomp, seccomp);
+    assert.equal('seccomp' in spec().linux, false);
+  });
+
+  it('carries no-new-privileges to the process', () => {
+    assert.equal(spec({ noNewPrivileges: true }).process.noNewPrivileges, true);
   });
 });
 

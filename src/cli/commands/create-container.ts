@@ -3,11 +3,11 @@
  * pull and retry once when the daemon has no such image (--pull=missing). The pull's progress
  * goes to stderr so that stdout keeps only the container's id or output.
  */
-import { CliError, DaemonError } from '../errors.js';
+import { CliError, DaemonError, FlagError } from '../errors.js';
 import type { CliContext } from '../context.js';
 import { pullImage } from '../pull.js';
 import { familiarString, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../../common/image-reference.js';
-import { buildCreateBody, createQuery, type CreateFlags } from './create-options.js';
+import { buildCreateBody, createQuery, type CreateBody, type CreateFlags } from './create-options.js';
 import { terminalSize } from '../terminal.js';
 
 /** docker's wording for a run/create failure: "berth: <error>" and a pointer to --help, exit 125. */
@@ -24,7 +24,14 @@ function isMissingImage(error: unknown): boolean {
  * its create exits 1.
  */
 export async function createContainer(ctx: CliContext, flags: CreateFlags, image: string, command: string[], daemonErrorStatus = 125): Promise<string> {
-  const body = buildCreateBody(flags, image, command);
+  let body: CreateBody;
+  try {
+    body = buildCreateBody(flags, image, command);
+  } catch (error) {
+    // A flag value pflag rejects reads "... See --help"; a value docker's own parsing rejects reads as a run failure.
+    if (error instanceof FlagError) throw error;
+    throw runFailure(ctx, (error as Error).message);
+  }
   const size = flags.tty ? terminalSize() : undefined;
   if (size) body.HostConfig.ConsoleSize = [size.rows, size.columns];
   const pull = flags.pull ?? 'missing';

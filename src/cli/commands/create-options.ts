@@ -19,6 +19,7 @@ import {
   resolveEnvEntry,
   type PortBinding,
 } from '../opts/parse.js';
+import { readSecurityOpts } from '../opts/security-opt.js';
 
 /** What commander collects for run/create: strings as typed, repeated flags as arrays. */
 /** The resource flags `run`/`create` and `update` share, as typed. */
@@ -72,6 +73,7 @@ export interface CreateFlags extends ResourceFlags {
   readOnly?: boolean;
   capAdd: string[];
   capDrop: string[];
+  securityOpt: string[];
   oomKillDisable?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
@@ -131,6 +133,7 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--read-only', "Mount the container's root filesystem as read only")
     .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
     .option('--cap-drop <list>', 'Drop Linux capabilities', collect, [])
+    .option('--security-opt <list>', 'Security Options', collect, [])
     .option('-m, --memory <bytes>', 'Memory limit')
     .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
     .option('--memory-reservation <bytes>', 'Memory soft limit')
@@ -230,6 +233,7 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     AutoRemove: flags.rm ?? false,
     CapAdd: flags.capAdd.length ? flags.capAdd.map(normalizeCapability) : null,
     CapDrop: flags.capDrop.length ? flags.capDrop.map(normalizeCapability) : null,
+    SecurityOpt: readSecurityOpts(flags.securityOpt),
     Dns: flags.dns,
     ExtraHosts: flags.addHost.length ? flags.addHost.map(parseAddHost) : null,
     Privileged: flags.privileged ?? false,

@@ -15,11 +15,27 @@ type Info = Record<string, unknown> & {
   Warnings?: string[] | null;
   MemTotal?: number;
   DriverStatus?: Array<[string, string]> | null;
+  SecurityOptions?: string[] | null;
 };
 
 function value(info: Info, key: string): string {
   const v = info[key];
   return v === undefined || v === null ? '' : String(v);
+}
+
+/** docker's lines for SecurityOptions entries such as "name=seccomp,profile=builtin". */
+function securityOptionLines(options: string[]): string[] {
+  if (options.length === 0) return [];
+  const lines = [' Security Options:'];
+  for (const option of options) {
+    const fields = new Map(option.split(',').map((field) => {
+      const at = field.indexOf('=');
+      return [field.slice(0, at), field.slice(at + 1)] as const;
+    }));
+    lines.push(`  ${fields.get('name') ?? ''}`);
+    if (fields.has('profile')) lines.push(`   Profile: ${fields.get('profile')}`);
+  }
+  return lines;
 }
 
 export function renderInfo(info: Info, host: string): string {
@@ -41,6 +57,9 @@ export function renderInfo(info: Info, host: string): string {
     ` Cgroup Version: ${value(info, 'CgroupVersion')}`,
     ` Runtimes: ${Object.keys(info.Runtimes ?? {}).join(' ')}`,
     ` Default Runtime: ${value(info, 'DefaultRuntime')}`,
+  );
+  lines.push(...securityOptionLines(info.SecurityOptions ?? []));
+  lines.push(
     ` Kernel Version: ${value(info, 'KernelVersion')}`,
     ` Operating System: ${value(info, 'OperatingSystem')}`,
     ` OSType: ${value(info, 'OSType')}`,
