@@ -39,6 +39,8 @@ export interface ContainerServiceSettings {
   defaultRuntime: string;
   cgroups: CgroupLayout;
   seccomp: SeccompHost;
+  /** What berthd's own bounding set lets it grant (see effectiveCapabilities). */
+  grantableCapabilities: readonly string[];
 }
 
 interface ExitNotice {
@@ -150,6 +152,16 @@ export class ContainerService implements ContainerApi {
       .map((record) => ({ id: record.Id, running: record.State.Running }));
   }
 
+  /** A container's capabilities (an exec may ask for privileges of its own). */
+  capabilitiesOf(host: ContainerRecord['HostConfig'], privilegedExec = false): string[] {
+    return effectiveCapabilities({
+      privileged: host.Privileged || privilegedExec,
+      add: host.CapAdd ?? [],
+      drop: host.CapDrop ?? [],
+      grantable: this.settings.grantableCapabilities,
+    });
+  }
+
   private runtimeOf(record: ContainerRecord): OciRuntime {
     const runtime = this.settings.runtimes.get(record.HostConfig.Runtime);
     if (!runtime) throw invalidArgument(`unknown or invalid runtime name: ${record.HostConfig.Runtime}`);
@@ -184,7 +196,7 @@ export class ContainerService implements ContainerApi {
       swapAccounting: this.settings.cgroups.swapAccounting,
     });
     // dockerd reads a seccomp profile only at start; reading it now too means a bad one leaves no container behind.
-    containerSeccomp(hostConfig, effectiveCapabilities({ privileged: hostConfig.Privileged, add: hostConfig.CapAdd ?? [], drop: hostConfig.CapDrop ?? [] }), this.settings.seccomp);
+    containerSeccomp(hostConfig, this.capabilitiesOf(hostConfig), this.settings.seccomp);
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, imageConfig, id);
     const args = processArgs(config);
@@ -260,7 +272,7 @@ export class ContainerService implements ContainerApi {
         { hostname: this.paths.hostname(id), hosts: this.paths.hosts(id), resolvConf: this.paths.resolvConf(id) },
         { hostname: record.Config.Hostname, extraHosts: record.HostConfig.ExtraHosts ?? [], dns: record.HostConfig.Dns ?? [], hostNetwork: record.HostConfig.NetworkMode === 'host' },
       );
-      const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp);
+      const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp, this.capabilitiesOf(record.HostConfig));
       // Regenerated at every start, so it needs no crash safety (no fsync): only the record does.
       await writeFile(`${this.paths.bundle(id)}/config.json`, JSON.stringify(spec), { mode: 0o600 });
       const pid = await conmonCreate({

@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { effectiveCapabilities } from '../runtime/capabilities.js';
 import { buildSpec, consoleSize, type SpecMount } from '../runtime/oci-spec.js';
 import type { CgroupLayout } from '../runtime/cgroup-layout.js';
 import type { SeccompHost } from '../runtime/seccomp-host.js';
@@ -39,9 +38,9 @@ export async function containerSpec(
   paths: ContainerPaths,
   cgroups: CgroupLayout,
   seccompHost: SeccompHost,
+  capabilities: string[],
 ): Promise<Record<string, unknown>> {
   const host = record.HostConfig;
-  const capabilities = effectiveCapabilities({ privileged: host.Privileged, add: host.CapAdd ?? [], drop: host.CapDrop ?? [] });
   const user = await resolveUser(rootfs, record.Config.User);
   const cwd = record.Config.WorkingDir || '/';
   // Docker creates a missing working directory; resolved inside the rootfs so a link cannot point it outside.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { ImageService } from '../image/images.js';
 import { RegistryAccess } from '../image/registry/registry-access.js';
+import { boundingSetOf } from '../runtime/capabilities.js';
 import { prepareCgroupLayout, type CgroupLayout } from '../runtime/cgroup-layout.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
 import { detectSeccompHost, type SeccompHost } from '../runtime/seccomp-host.js';
@@ -89,7 +90,8 @@ export class Engine {
         maxDownloadAttempts: config['max-download-attempts'],
       }),
     });
-    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, seccomp }, images, events);
+    const grantableCapabilities = boundingSetOf(await readFile('/proc/self/status', 'utf8'));
+    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, seccomp, grantableCapabilities }, images, events);
     await containers.load();
     const execs = new ExecService(containers, paths);
     const engineId = await loadEngineId(config['data-root']);

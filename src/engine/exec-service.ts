@@ -9,7 +9,6 @@ import { PassThrough } from 'node:stream';
 import { conflict, invalidArgument, notFound } from '../common/errors.js';
 import { pathExists } from '../common/path-exists.js';
 import { openStdinBridge } from '../runtime/attach-socket.js';
-import { effectiveCapabilities } from '../runtime/capabilities.js';
 import { conmonCreate, resizeTerminal, runtimeFailureExitCode } from '../runtime/conmon.js';
 import { consoleSize } from '../runtime/oci-spec.js';
 import { readLogLines } from '../runtime/container-log.js';
@@ -70,11 +69,7 @@ export class ExecService implements ExecApi {
     const tty = options.tty ?? request.Tty ?? false;
     const rootfs = `${this.paths.dir(record.Id)}/rootfs/merged`;
     const user = await resolveUser(rootfs, request.User || record.Config.User);
-    const caps = effectiveCapabilities({
-      privileged: record.HostConfig.Privileged || (request.Privileged ?? false),
-      add: record.HostConfig.CapAdd ?? [],
-      drop: record.HostConfig.CapDrop ?? [],
-    });
+    const caps = this.containers.capabilitiesOf(record.HostConfig, request.Privileged ?? false);
     const size = tty ? consoleSize(request.ConsoleSize) : undefined;
     const processSpec = {
       terminal: tty,

@@ -28,18 +28,37 @@ function normalize(name: string): string {
 }
 
 /**
+ * The capabilities a process can hand on: those in its bounding set, from the
+ * `CapBnd:` line of /proc/<pid>/status.
+ */
+export function boundingSetOf(procStatus: string): string[] {
+  const mask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(procStatus)?.[1];
+  if (mask === undefined) return [...ALL_CAPABILITIES];
+  const bits = BigInt(`0x${mask}`);
+  return ALL_CAPABILITIES.filter((_, bit) => ((bits >> BigInt(bit)) & 1n) === 1n);
+}
+
+/**
  * The effective capability list for a container, with docker's rules: start from
  * the defaults (or everything when privileged), drop then add, where ALL in either
- * list means every capability.
+ * list means every capability. "Every capability" is every one the host can grant
+ * (berthd's bounding set): Docker asks for all the kernel knows, so on a host that
+ * withholds one (CAP_SYS_RESOURCE here, or any nested engine) no privileged
+ * container starts at all. Naming a capability the host cannot grant is an error.
  */
-export function effectiveCapabilities(options: { privileged: boolean; add: string[]; drop: string[] }): string[] {
-  if (options.privileged) return [...ALL_CAPABILITIES];
+export function effectiveCapabilities(options: { privileged: boolean; add: string[]; drop: string[]; grantable: readonly string[] }): string[] {
+  const everything = ALL_CAPABILITIES.filter((cap) => options.grantable.includes(cap));
+  if (options.privileged) return everything;
   const add = options.add.map(normalize);
   const drop = options.drop.map(normalize);
-  let result = new Set<string>(DEFAULT_CAPABILITIES);
+  const withheld = add.find((cap) => cap !== 'ALL' && !options.grantable.includes(cap));
+  if (withheld !== undefined) {
+    throw invalidArgument(`cannot add capability ${withheld}: the host withholds it (it is not in berthd's capability bounding set)`);
+  }
+  let result = new Set<string>(DEFAULT_CAPABILITIES.filter((cap) => options.grantable.includes(cap)));
   if (drop.includes('ALL')) result = new Set();
   for (const cap of drop) result.delete(cap);
-  if (add.includes('ALL')) return [...ALL_CAPABILITIES].filter((cap) => !drop.includes(cap));
+  if (add.includes('ALL')) return everything.filter((cap) => !drop.includes(cap));
   for (const cap of add) result.add(cap);
   return [...result];
 }

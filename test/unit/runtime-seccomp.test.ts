@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_CAPABILITIES, effectiveCapabilities } from '../../src/runtime/capabilities.js';
+import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, effectiveCapabilities } from '../../src/runtime/capabilities.js';
 import { DEFAULT_SECCOMP_PROFILE } from '../../src/runtime/seccomp-default.js';
 import { decodeSeccompProfile, type SeccompProfile } from '../../src/runtime/seccomp-profile.js';
 import { evaluateSeccompProfile, kernelOf, nativeArch, type OciSeccomp, type SeccompTarget } from '../../src/runtime/seccomp.js';
@@ -13,7 +13,7 @@ function evaluate(target: Partial<SeccompTarget> = {}, profile: SeccompProfile =
   return result;
 }
 
-const withCaps = (...add: string[]): Partial<SeccompTarget> => ({ capabilities: effectiveCapabilities({ privileged: false, add, drop: [] }) });
+const withCaps = (...add: string[]): Partial<SeccompTarget> => ({ capabilities: effectiveCapabilities({ privileged: false, add, drop: [], grantable: ALL_CAPABILITIES }) });
 
 const rulesFor = (seccomp: OciSeccomp, name: string) => (seccomp.syscalls ?? []).filter((rule) => rule.names.includes(name));
 
@@ -97,7 +97,7 @@ describe("Docker's default seccomp profile", () => {
 
   it('takes chroot away with CAP_SYS_CHROOT dropped', () => {
     assert.ok(allowed(evaluate(), 'chroot'));
-    const dropped = effectiveCapabilities({ privileged: false, add: [], drop: ['SYS_CHROOT'] });
+    const dropped = effectiveCapabilities({ privileged: false, add: [], drop: ['SYS_CHROOT'], grantable: ALL_CAPABILITIES });
     assert.ok(denied(evaluate({ capabilities: dropped }), 'chroot'));
   });
 
