@@ -151,7 +151,12 @@ describe('berth run', { skip: !isRoot && 'needs root' }, () => {
     try {
       const again = daemon.berth(['run', '--name', 'taken', 'busybox', 'true']);
       assert.equal(again.status, 125);
-      assert.match(again.stderr, /Conflict\. The container name "\/taken" is already in use by container/);
+      assert.match(again.stderr, /^berth: Error response from daemon: Conflict\. The container name "\/taken" is already in use by container/);
+      assert.match(again.stderr, /Run 'berth run --help' for more information\n$/);
+      // docker's create prints the daemon's refusal as it is and exits 1.
+      const create = daemon.berth(['create', '--name', 'taken', 'busybox', 'true']);
+      assert.equal(create.status, 1);
+      assert.match(create.stderr, /^Error response from daemon: Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\n$/);
     } finally {
       daemon.berth(['rm', '-f', 'taken']);
     }

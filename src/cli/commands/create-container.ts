@@ -20,10 +20,11 @@ function isMissingImage(error: unknown): boolean {
 }
 
 /**
- * `daemonErrorStatus`: docker's run exits 125 when the daemon refuses the container,
- * its create exits 1.
+ * How the daemon's refusal reads: docker's run reports it as a run failure (exit 125),
+ * its create prints the daemon's error as is and exits 1.
  */
-export async function createContainer(ctx: CliContext, flags: CreateFlags, image: string, command: string[], daemonErrorStatus = 125): Promise<string> {
+export async function createContainer(ctx: CliContext, flags: CreateFlags, image: string, command: string[], caller: 'run' | 'create' = 'run'): Promise<string> {
+  const daemonFailure = (message: string): CliError => (caller === 'run' ? runFailure(ctx, message) : new CliError(message, 1));
   let body: CreateBody;
   try {
     body = buildCreateBody(flags, image, command);
@@ -43,7 +44,7 @@ export async function createContainer(ctx: CliContext, flags: CreateFlags, image
     try {
       await pullImage(ctx, ref, { platform: flags.platform }, flags.quiet ? null : process.stderr);
     } catch (error) {
-      throw runFailure(ctx, error instanceof DaemonError ? error.display : (error as Error).message, daemonErrorStatus);
+      throw daemonFailure(error instanceof DaemonError ? error.display : (error as Error).message);
     }
   };
   // like docker, a bad name fails before anything is sent; an image id or digest names nothing a
@@ -53,7 +54,7 @@ export async function createContainer(ctx: CliContext, flags: CreateFlags, image
     try {
       ref = withDefaultTag(parseNormalizedNamed(image));
     } catch (error) {
-      throw runFailure(ctx, (error as Error).message, daemonErrorStatus);
+      throw daemonFailure((error as Error).message);
     }
   }
   if (pull === 'always' && ref) await pullNow(ref);
@@ -63,14 +64,14 @@ export async function createContainer(ctx: CliContext, flags: CreateFlags, image
     created = await create();
   } catch (error) {
     if (!ref || !isMissingImage(error) || pull !== 'missing') {
-      throw error instanceof DaemonError ? runFailure(ctx, error.display, daemonErrorStatus) : error;
+      throw error instanceof DaemonError ? daemonFailure(error.display) : error;
     }
     if (!flags.quiet) process.stderr.write(`Unable to find image '${familiarString(ref)}' locally\n`);
     await pullNow(ref);
     try {
       created = await create();
     } catch (retryError) {
-      throw retryError instanceof DaemonError ? runFailure(ctx, retryError.display, daemonErrorStatus) : retryError;
+      throw retryError instanceof DaemonError ? daemonFailure(retryError.display) : retryError;
     }
   }
   for (const warning of created.Warnings ?? []) process.stderr.write(`WARNING: ${warning}\n`);

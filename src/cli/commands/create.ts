@@ -5,7 +5,7 @@ import { createContainer } from './create-container.js';
 
 export const define: DefineCommand = (cmd, ctx) => {
   addCreateOptions(cmd, false).action(async (image: string, command: string[], flags: CreateFlags) => {
-    const id = await createContainer(ctx, flags, image, command, 1);
+    const id = await createContainer(ctx, flags, image, command, 'create');
     process.stdout.write(`${id}\n`);
   });
 };
