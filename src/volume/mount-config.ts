@@ -53,14 +53,20 @@ export interface MountRequest {
 /** docker 23+ marks the volumes it makes for one container, so prune takes only those by default. */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
+/** Go's path.Clean: normalized, without a trailing slash. */
+function cleanPath(path: string): string {
+  const normalized = posix.normalize(path);
+  return normalized.length > 1 ? normalized.replace(/\/+$/, '') : normalized;
+}
+
 const invalidSpec = (raw: string): string => `invalid volume specification: '${raw}'`;
 const mountConfigError = (type: string, reason: string): Error => new Error(`invalid mount config for type "${type}": ${reason}`);
 
 function checkTarget(type: string, target: string | undefined): string {
   if (!target) throw mountConfigError(type, 'field Target must not be empty');
-  if (posix.normalize(target) === '/' || posix.normalize(target) === '//') throw mountConfigError(type, "invalid specification: destination can't be '/'");
+  if (cleanPath(target) === '/') throw mountConfigError(type, "invalid specification: destination can't be '/'");
   if (!target.startsWith('/')) throw mountConfigError(type, `invalid mount path: '${target}' mount path must be absolute`);
-  return posix.normalize(target);
+  return cleanPath(target);
 }
 
 interface ModeParts {
@@ -113,7 +119,7 @@ export function parseBind(raw: string): PlannedMount {
       if (mode.noCopy) throw mountConfigError(type, 'field VolumeOptions must not be specified');
       return {
         mount: {
-          Type: 'bind', Source: posix.normalize(source), Destination: destination, Mode: modeText, RW: !mode.readOnly,
+          Type: 'bind', Source: cleanPath(source), Destination: destination, Mode: modeText, RW: !mode.readOnly,
           Propagation: mode.propagation ?? DEFAULT_PROPAGATION, CreateSource: true,
         },
       };
@@ -143,7 +149,7 @@ export function parseApiMount(spec: ApiMount, exists: (path: string) => boolean)
         if (spec.VolumeOptions) throw mountConfigError(type, 'field VolumeOptions must not be specified');
         if (!spec.Source.startsWith('/')) throw mountConfigError(type, `invalid mount path: '${spec.Source}' mount path must be absolute`);
         if (!exists(spec.Source)) throw mountConfigError(type, `bind source path does not exist: ${spec.Source}`);
-        return { mount: { Type: 'bind', Source: posix.normalize(spec.Source), Destination: destination, Mode: '', RW: !readOnly, Propagation: propagation } };
+        return { mount: { Type: 'bind', Source: cleanPath(spec.Source), Destination: destination, Mode: '', RW: !readOnly, Propagation: propagation } };
       }
       case 'volume': {
         if (spec.BindOptions) throw mountConfigError(type, 'field BindOptions must not be specified');

@@ -163,9 +163,9 @@ export class VolumeStore {
 
   /** `DELETE /volumes/{name}`: force only forgives a missing volume; one in use is never removed. */
   async remove(name: string, options: { force: boolean }): Promise<void> {
-    await this.lock.run(name, async () => {
+    const removed = await this.lock.run(name, async () => {
       if (!this.volumes.has(name)) {
-        if (options.force) return;
+        if (options.force) return false;
         throw notFound(`get ${name}: no such volume`);
       }
       const users = this.hooks.usersOf(name);
@@ -174,8 +174,9 @@ export class VolumeStore {
       await rm(this.metadataPath(name), { force: true });
       this.volumes.delete(name);
       await rm(join(this.root, name), { recursive: true, force: true });
+      return true;
     });
-    this.hooks.onEvent('destroy', name, { driver: 'local' });
+    if (removed) this.hooks.onEvent('destroy', name, { driver: 'local' });
   }
 
   /**
