@@ -4,12 +4,16 @@ import type { ContainerStatsApi } from '../engine/types.js';
 import type { ContainerArchiveApi } from '../engine/types.js';
 import type { MaintenanceApi } from '../engine/types.js';
 import type { ImageService } from '../image/images.js';
+import type { VolumeStore } from '../volume/volume-store.js';
 
 /** The part of the image service the API serves. */
 export type ImageApi = Pick<
   ImageService,
   'import' | 'list' | 'inspect' | 'history' | 'tag' | 'remove' | 'resolve' | 'pull' | 'push' | 'login' | 'search' | 'save' | 'load'
 >;
+
+/** The part of the volume store the API serves. */
+export type VolumeApi = Pick<VolumeStore, 'create' | 'get' | 'list' | 'remove' | 'prune'>;
 
 export interface SystemApi {
   info(): Promise<object>;
@@ -26,6 +30,7 @@ export interface ApiBackend {
   archive: ContainerArchiveApi;
   maintenance: MaintenanceApi;
   images: ImageApi;
+  volumes: VolumeApi;
   events: Pick<EventBus, 'past' | 'subscribe'>;
   system: SystemApi;
 }

@@ -19,9 +19,10 @@ import { addUnsupportedRoutes } from './routes/unsupported.js';
 import { addStatsRoutes } from './routes/stats.js';
 import { addArchiveRoutes } from './routes/archive.js';
 import { addMaintenanceRoutes } from './routes/maintenance.js';
+import { addVolumeRoutes } from './routes/volumes.js';
 import { PlainStdioConnection, type StdioConnection, UpgradedConnection } from './stdio-connection.js';
 
-export type { ApiBackend, ImageApi, SystemApi } from './backend.js';
+export type { ApiBackend, ImageApi, SystemApi, VolumeApi } from './backend.js';
 
 export interface ApiServerOptions {
   /** Where unexpected failures are reported (default: stderr). */
@@ -40,6 +41,7 @@ function buildRouter(backend: ApiBackend): Router<Route> {
   addArchiveRoutes(router, backend);
   addStatsRoutes(router, backend);
   addMaintenanceRoutes(router, backend);
+  addVolumeRoutes(router, backend);
   addObjectLookups(router);
   addUnsupportedRoutes(router);
   return router;

@@ -98,6 +98,16 @@ export const MANAGEMENT: Record<string, { summary: string; commands: CommandEntr
       { name: 'tag', summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', module: 'tag' },
     ],
   },
+  volume: {
+    summary: 'Manage volumes',
+    commands: [
+      { name: 'create', summary: 'Create a volume', module: 'volume-create' },
+      { name: 'inspect', summary: 'Display detailed information on one or more volumes', module: 'inspect', preset: { type: 'volume' } },
+      { name: 'ls', summary: 'List volumes', module: 'volume-ls', aliases: ['list'] },
+      { name: 'prune', summary: 'Remove unused local volumes', module: 'volume-prune' },
+      { name: 'rm', summary: 'Remove one or more volumes', module: 'volume-rm', aliases: ['remove'] },
+    ],
+  },
   system: {
     summary: 'Manage berth',
     commands: [

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     archive: engine.archive,
     maintenance: engine.maintenance,
     images: engine.images,
+    volumes: engine.volumes,
     events: engine.events,
     system: { info: () => engine.info(), version: () => engine.version(), df: () => engine.maintenance.diskUsage() },
   }, { log });

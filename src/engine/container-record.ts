@@ -1,3 +1,6 @@
+import type { ApiMount } from '../volume/mount-config.js';
+import type { MountPoint } from '../volume/mount-point.js';
+
 /**
  * What berth keeps about a container, in the Docker API's own field names so that
  * inspect is the record itself plus computed fields.
@@ -51,6 +54,8 @@ export interface HostConfig {
   ExtraHosts: string[] | null;
   Dns: string[] | null;
   Binds: string[] | null;
+  Mounts?: ApiMount[] | null;
+  Tmpfs?: Record<string, string> | null;
   RestartPolicy: { Name: string; MaximumRetryCount: number };
   LogConfig: { Type: string; Config: Record<string, string> };
   [key: string]: unknown;
@@ -91,6 +96,8 @@ export interface ContainerRecord {
   HostConfig: HostConfig;
   /** The pid of the conmon monitoring the running container (berth's own field). */
   MonitorPid: number;
+  /** Its mounts, decided at create (berth's own field; inspect shows them as Mounts). Absent in records older than mounts. */
+  MountPoints?: MountPoint[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

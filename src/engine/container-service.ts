@@ -20,6 +20,7 @@ import { initialState, ZERO_TIME, type ContainerRecord } from './container-recor
 import type { ContainerPaths } from './container-paths.js';
 import { containerSeccomp } from './container-seccomp.js';
 import { containerSpec } from './container-spec.js';
+import { prepareMounts } from './container-mounts.js';
 import { emptyOutput, selectOutput } from './log-output.js';
 import { containerSummary, containerInspect, matchesContainerFilters, validateContainerFilters } from './container-views.js';
 import { processArgs, resolveConfig, resolveHostConfig } from './create-config.js';
@@ -28,6 +29,9 @@ import type { EventBus } from './events.js';
 import { generateName, validateName } from './names.js';
 import { parseSignal } from './signals.js';
 import { pathExists } from '../common/path-exists.js';
+import { type PlannedMount, planMounts } from '../volume/mount-config.js';
+import type { MountPoint } from '../volume/mount-point.js';
+import type { VolumeStore } from '../volume/volume-store.js';
 import type {
   AttachOptions, ContainerApi, CreateContainerRequest, Filters, LogsOptions, OutputChunk, StdioSession,
   WaitCondition, WaitResult,
@@ -64,6 +68,7 @@ export class ContainerService implements ContainerApi {
   constructor(
     private readonly settings: ContainerServiceSettings,
     private readonly images: ImageService,
+    private readonly volumes: VolumeStore,
     private readonly events: EventBus,
   ) {
     this.notices.setMaxListeners(0);
@@ -162,6 +167,13 @@ export class ContainerService implements ContainerApi {
     });
   }
 
+  /** Ids of the containers whose mounts name a volume, whatever their state: docker's "in use". */
+  containersUsingVolume(name: string): string[] {
+    return [...this.records.values()]
+      .filter((record) => (record.MountPoints ?? []).some((mount) => mount.Type === 'volume' && mount.Name === name))
+      .map((record) => record.Id);
+  }
+
   private runtimeOf(record: ContainerRecord): OciRuntime {
     const runtime = this.settings.runtimes.get(record.HostConfig.Runtime);
     if (!runtime) throw invalidArgument(`unknown or invalid runtime name: ${record.HostConfig.Runtime}`);
@@ -199,6 +211,7 @@ export class ContainerService implements ContainerApi {
     containerSeccomp(hostConfig, this.capabilitiesOf(hostConfig), this.settings.seccomp);
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, imageConfig, id);
+    const plan = await this.planMounts(hostConfig, config);
     const args = processArgs(config);
     const record: ContainerRecord = {
       Id: id,
@@ -218,21 +231,45 @@ export class ContainerService implements ContainerApi {
       Config: config,
       HostConfig: hostConfig,
       MonitorPid: 0,
+      MountPoints: plan.map((entry) => entry.mount),
     };
     // The name is claimed before any await below so two creates cannot both take it.
     this.records.set(id, record);
+    const createdVolumes: string[] = [];
     try {
+      for (const { mount, volume: wish } of plan) {
+        if (wish === undefined) continue;
+        const { volume, created } = await this.volumes.ensure({ Name: mount.Name!, Driver: wish.driver, Labels: wish.labels, DriverOpts: wish.options });
+        if (created) createdVolumes.push(volume.Name);
+        mount.Source = volume.Mountpoint;
+      }
       await mkdir(this.paths.bundle(id), { recursive: true });
       await mkdir(this.paths.persist(id), { recursive: true });
       await writeFile(this.paths.log(id), '', { mode: 0o600 });
       await this.save(record);
     } catch (error) {
       this.records.delete(id);
+      for (const name of createdVolumes) await this.volumes.remove(name, { force: true }).catch(() => {});
       await rm(this.paths.dir(id), { recursive: true, force: true });
       throw error;
     }
     this.events.publish('container', 'create', id, this.eventAttributes(record));
     return { Id: id, Warnings: warnings };
+  }
+
+  /** The create request's mounts, checked before anything is made; --mount binds need an existing source. */
+  private async planMounts(hostConfig: ContainerRecord['HostConfig'], config: ContainerRecord['Config']): Promise<PlannedMount[]> {
+    const apiMounts = hostConfig.Mounts ?? [];
+    const existing = new Set<string>();
+    for (const spec of apiMounts) if (spec.Type === 'bind' && spec.Source && (await pathExists(spec.Source))) existing.add(spec.Source);
+    return planMounts({
+      binds: hostConfig.Binds ?? [],
+      mounts: apiMounts,
+      tmpfs: hostConfig.Tmpfs ?? {},
+      volumes: Object.keys(config.Volumes ?? {}),
+      exists: (path) => existing.has(path),
+      newVolumeName: () => randomBytes(32).toString('hex'),
+    });
   }
 
   private nameTaken(name: string): boolean {
@@ -272,6 +309,7 @@ export class ContainerService implements ContainerApi {
         { hostname: this.paths.hostname(id), hosts: this.paths.hosts(id), resolvConf: this.paths.resolvConf(id) },
         { hostname: record.Config.Hostname, extraHosts: record.HostConfig.ExtraHosts ?? [], dns: record.HostConfig.Dns ?? [], hostNetwork: record.HostConfig.NetworkMode === 'host' },
       );
+      await prepareMounts(record.MountPoints ?? [], rootfs, this.volumes);
       const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp, this.capabilitiesOf(record.HostConfig));
       // Regenerated at every start, so it needs no crash safety (no fsync): only the record does.
       await writeFile(`${this.paths.bundle(id)}/config.json`, JSON.stringify(spec), { mode: 0o600 });
@@ -308,6 +346,11 @@ export class ContainerService implements ContainerApi {
       await this.save(record);
       throw berthError;
     }
+    for (const mount of volumeMounts(record)) {
+      this.events.publish('volume', 'mount', mount.Name!, {
+        container: id, destination: mount.Destination, driver: mount.Driver ?? 'local', propagation: mount.Propagation, 'read/write': String(mount.RW),
+      });
+    }
     this.events.publish('container', 'start', id, this.eventAttributes(record));
     this.notices.emit(`start:${id}`);
   }
@@ -341,6 +384,7 @@ export class ContainerService implements ContainerApi {
     record.MonitorPid = 0;
     await this.save(record);
     await rm(this.paths.exitFile(record.Id), { force: true });
+    for (const mount of volumeMounts(record)) this.events.publish('volume', 'unmount', mount.Name!, { container: record.Id, driver: mount.Driver ?? 'local' });
     if (oomKilled) this.events.publish('container', 'oom', record.Id, this.eventAttributes(record));
     this.events.publish('container', 'die', record.Id, this.eventAttributes(record, { exitCode: String(notice.code) }));
     this.notices.emit(`exit:${record.Id}`, notice);
@@ -437,8 +481,19 @@ export class ContainerService implements ContainerApi {
       await rm(this.paths.dir(record.Id), { recursive: true, force: true });
       this.records.delete(record.Id);
     });
+    if (options.volumes) await this.removeAnonymousVolumes(record);
     this.events.publish('container', 'destroy', record.Id, this.eventAttributes(record));
     this.notices.emit(`removed:${record.Id}`);
+  }
+
+  /** `rm -v` and `--rm`: the volumes made for this container alone; one another container took up stays, as with docker. */
+  private async removeAnonymousVolumes(record: ContainerRecord): Promise<void> {
+    for (const mount of volumeMounts(record)) {
+      if (!mount.Anonymous) continue;
+      await this.volumes.remove(mount.Name!, { force: true }).catch((error: unknown) => {
+        console.error(`berthd: removing volume ${mount.Name} of container ${record.Id}: ${(error as Error).message}`);
+      });
+    }
   }
 
   async wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
@@ -657,6 +712,10 @@ export class ContainerService implements ContainerApi {
   all(): ContainerRecord[] {
     return [...this.records.values()];
   }
+}
+
+function volumeMounts(record: ContainerRecord): MountPoint[] {
+  return (record.MountPoints ?? []).filter((mount) => mount.Type === 'volume');
 }
 
 function delay(ms: number): Promise<false> {

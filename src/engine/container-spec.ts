@@ -6,6 +6,7 @@ import { containerSeccomp } from './container-seccomp.js';
 import { cpuQuotaFromNanoCpus, mergeEnv, processArgs } from './create-config.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
+import { rootfsPropagation, sortByDepth, specMount } from './container-mounts.js';
 import { resolveInRoot } from './path-in-root.js';
 import { currentHardLimits, toRlimits } from './process-limits.js';
 import { parseSecurityOpts } from './security-opts.js';
@@ -31,6 +32,18 @@ export function containerEnv(record: ContainerRecord, home: string): string[] {
   return env;
 }
 
+/** The generated /etc files, except where the user mounts something of their own (docker allows that), then the user's mounts. */
+function containerMounts(record: ContainerRecord, paths: ContainerPaths): SpecMount[] {
+  const user = record.MountPoints ?? [];
+  const covered = new Set(user.map((mount) => mount.Destination));
+  const etcFiles = [
+    bindMount(paths.hostname(record.Id), '/etc/hostname'),
+    bindMount(paths.hosts(record.Id), '/etc/hosts'),
+    bindMount(paths.resolvConf(record.Id), '/etc/resolv.conf'),
+  ];
+  return sortByDepth([...etcFiles.filter((mount) => !covered.has(mount.destination)), ...user.map(specMount)]);
+}
+
 /** Builds the OCI spec of a container whose rootfs is mounted at `rootfs`. */
 export async function containerSpec(
   record: ContainerRecord,
@@ -49,6 +62,7 @@ export async function containerSpec(
   let quota = host.CpuQuota;
   let period = host.CpuPeriod;
   if (host.NanoCpus > 0) ({ quota, period } = cpuQuotaFromNanoCpus(host.NanoCpus));
+  const propagation = rootfsPropagation(record.MountPoints ?? []);
   return buildSpec({
     rootfs,
     readonlyRootfs: host.ReadonlyRootfs,
@@ -74,11 +88,8 @@ export async function containerSpec(
       cpusetCpus: host.CpusetCpus,
       pidsLimit: host.PidsLimit ?? undefined,
     },
-    mounts: [
-      bindMount(paths.hostname(record.Id), '/etc/hostname'),
-      bindMount(paths.hosts(record.Id), '/etc/hosts'),
-      bindMount(paths.resolvConf(record.Id), '/etc/resolv.conf'),
-    ],
+    mounts: containerMounts(record, paths),
+    ...(propagation ? { rootfsPropagation: propagation } : {}),
     shmSize: host.ShmSize,
     rlimits: host.Ulimits?.length ? toRlimits(host.Ulimits, await currentHardLimits()) : [],
     noNewPrivileges: parseSecurityOpts(host.SecurityOpt).noNewPrivileges,

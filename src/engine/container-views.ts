@@ -2,6 +2,7 @@ import { invalidArgument } from '../common/errors.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
 import { humanDuration } from '../common/human-duration.js';
+import { mountView } from '../volume/mount-point.js';
 import type { Filters } from './types.js';
 
 /** Docker's STATUS column: "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
@@ -36,9 +37,13 @@ export function containerSummary(record: ContainerRecord, sizes?: { rw: number; 
     Status: statusText(record),
     HostConfig: { NetworkMode: record.HostConfig.NetworkMode },
     NetworkSettings: { Networks: networks(record) },
-    Mounts: [],
+    Mounts: mounts(record),
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
   };
+}
+
+function mounts(record: ContainerRecord): object[] {
+  return (record.MountPoints ?? []).map(mountView);
 }
 
 function networks(record: ContainerRecord): Record<string, object> {
@@ -52,7 +57,7 @@ function networks(record: ContainerRecord): Record<string, object> {
 }
 
 export function containerInspect(record: ContainerRecord, paths: ContainerPaths, sizes?: { rw: number; rootFs: number }): object {
-  const { MonitorPid: _monitor, ...visible } = record;
+  const { MonitorPid: _monitor, MountPoints: _mounts, ...visible } = record;
   const rootfs = `${paths.dir(record.Id)}/rootfs`;
   return {
     ...visible,
@@ -61,7 +66,7 @@ export function containerInspect(record: ContainerRecord, paths: ContainerPaths,
     AppArmorProfile: '',
     ExecIDs: null,
     GraphDriver: { Name: 'overlay2', Data: { MergedDir: `${rootfs}/merged`, UpperDir: `${rootfs}/upper`, WorkDir: `${rootfs}/work` } },
-    Mounts: [],
+    Mounts: mounts(record),
     NetworkSettings: {
       Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '',
@@ -134,7 +139,8 @@ export function matchesContainerFilters(
       const time = created(value);
       return time !== undefined && record.Created > time;
     }) &&
-    any('network', (value) => record.HostConfig.NetworkMode === value)
+    any('network', (value) => record.HostConfig.NetworkMode === value) &&
+    any('volume', (value) => (record.MountPoints ?? []).some((mount) => mount.Name === value || mount.Source === value || mount.Destination === value))
   );
 }
 

@@ -1,14 +1,16 @@
 import type { ImageSummary } from '../image/image-views.js';
 import type { ImageService } from '../image/images.js';
 import type { ContainerService } from './container-service.js';
+import type { Volume, VolumeStore } from '../volume/volume-store.js';
 
-/** `GET /system/df`: Docker's DiskUsage. berth has no volumes or build cache yet, so those lists are empty. */
+/** `GET /system/df`: Docker's DiskUsage. berth has no build cache yet, so that list is empty. */
 export interface DiskUsage {
   /** Bytes of every unpacked layer, each counted once. */
   LayersSize: number;
   Images: ImageSummary[];
   Containers: object[];
-  Volumes: object[];
+  /** Each with UsageData: its size and how many containers refer to it. */
+  Volumes: Volume[];
   BuildCache: object[];
 }
 
@@ -17,7 +19,7 @@ export interface DiskUsage {
  * and its shared size (the bytes of its layers that another listed image also has).
  * Containers carry their writable-layer size (SizeRw) and that plus their image's (SizeRootFs).
  */
-export async function diskUsage(images: ImageService, containers: ContainerService): Promise<DiskUsage> {
+export async function diskUsage(images: ImageService, containers: ContainerService, volumes: VolumeStore): Promise<DiskUsage> {
   const summaries = await images.list();
   const chainIds = new Map((await images.images.list()).map((image) => [image.id as string, image.chainIds]));
   const layers = await images.layers.list();
@@ -37,7 +39,7 @@ export async function diskUsage(images: ImageService, containers: ContainerServi
     LayersSize: layers.reduce((total, layer) => total + layer.size, 0),
     Images: withUsage,
     Containers: await containers.list({ all: true, size: true, filters: {} }),
-    Volumes: [],
+    Volumes: await volumes.usage(),
     BuildCache: [],
   };
 }

@@ -17,6 +17,7 @@ import { ContainerStats } from './container-stats.js';
 import { ContainerArchive } from './container-archive.js';
 import { MaintenanceService } from './maintenance.js';
 import { systemInfo, versionInfo } from './system-info.js';
+import { VolumeStore } from '../volume/volume-store.js';
 
 /** Everything berthd serves, wired together; knows nothing of HTTP. */
 export class Engine {
@@ -30,6 +31,7 @@ export class Engine {
     readonly warnings: string[],
     readonly events: EventBus,
     readonly images: ImageService,
+    readonly volumes: VolumeStore,
     readonly containers: ContainerService,
     readonly execs: ExecService,
   ) {}
@@ -48,7 +50,7 @@ export class Engine {
 
   /** `docker diff`, the prunes and `docker system df`; made on first use, from the services the constructor received. */
   get maintenance(): MaintenanceService {
-    return (this.maintenanceService ??= new MaintenanceService(this.containers, this.images, this.events));
+    return (this.maintenanceService ??= new MaintenanceService(this.containers, this.images, this.volumes, this.events));
   }
   private maintenanceService: MaintenanceService | undefined;
 
@@ -90,12 +92,16 @@ export class Engine {
         maxDownloadAttempts: config['max-download-attempts'],
       }),
     });
+    const volumes = await VolumeStore.open(config['data-root'], {
+      usersOf: (name) => containers?.containersUsingVolume(name) ?? [],
+      onEvent: (action, name, attributes) => events.publish('volume', action, name, attributes),
+    });
     const grantableCapabilities = boundingSetOf(await readFile('/proc/self/status', 'utf8'));
-    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, seccomp, grantableCapabilities }, images, events);
+    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, seccomp, grantableCapabilities }, images, volumes, events);
     await containers.load();
     const execs = new ExecService(containers, paths);
     const engineId = await loadEngineId(config['data-root']);
-    return new Engine(config, engineId, cgroups, seccomp, runtimes, defaultRuntime, warnings, events, images, containers, execs);
+    return new Engine(config, engineId, cgroups, seccomp, runtimes, defaultRuntime, warnings, events, images, volumes, containers, execs);
   }
 
   version(): object {

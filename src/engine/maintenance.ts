@@ -6,6 +6,7 @@ import { type DiskUsage, diskUsage } from './disk-usage.js';
 import type { EventBus } from './events.js';
 import { type ContainerPruneReport, type ImagePruneReport, Pruner } from './prune.js';
 import type { Filters, MaintenanceApi } from './types.js';
+import type { VolumeStore } from '../volume/volume-store.js';
 
 /** `docker diff`, the prune commands and `docker system df`: looking at and reclaiming disk space. */
 export class MaintenanceService implements MaintenanceApi {
@@ -14,6 +15,7 @@ export class MaintenanceService implements MaintenanceApi {
   constructor(
     private readonly containers: ContainerService,
     private readonly images: ImageService,
+    private readonly volumes: VolumeStore,
     events: EventBus,
   ) {
     this.pruner = new Pruner(containers, images, events);
@@ -37,6 +39,6 @@ export class MaintenanceService implements MaintenanceApi {
   }
 
   diskUsage(): Promise<DiskUsage> {
-    return diskUsage(this.images, this.containers);
+    return diskUsage(this.images, this.containers, this.volumes);
   }
 }

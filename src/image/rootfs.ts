@@ -1,6 +1,7 @@
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic } from '../common/atomic-file.js';
+import { directorySize } from '../common/directory-size.js';
 import { errnoCode, invalidArgument } from '../common/errors.js';
 import type { Digest } from '../store/digest.js';
 import type { LayerStore } from './layer-store.js';
@@ -119,34 +120,4 @@ export class RootfsManager {
   async usage(containerId: string): Promise<number> {
     return directorySize(join(this.rootfsDir(containerId), 'upper'));
   }
-}
-
-async function directorySize(root: string): Promise<number> {
-  const seen = new Set<string>();
-  let total = 0;
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return;
-      throw error;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        await walk(path);
-        continue;
-      }
-      const info = await lstat(path);
-      const key = `${info.dev}:${info.ino}`;
-      if (info.nlink > 1) {
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
-      total += info.size;
-    }
-  };
-  await walk(root);
-  return total;
 }

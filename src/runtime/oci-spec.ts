@@ -65,8 +65,10 @@ export interface SpecInput {
   network: 'none' | 'host' | { path: string };
   cgroupsPath: string;
   resources: ResourceLimits;
-  /** Bind mounts of the generated /etc files and user volumes. */
+  /** Bind mounts of the generated /etc files and the user's mounts; one at a default mount's destination replaces it. */
   mounts: SpecMount[];
+  /** The root's mount propagation, when a shared or slave bind needs it. */
+  rootfsPropagation?: string;
   shmSize: number;
   rlimits: Rlimit[];
   noNewPrivileges: boolean;
@@ -162,18 +164,20 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     cgroupsPath: input.cgroupsPath,
     resources: linuxResources(input),
   };
+  if (input.rootfsPropagation) linux.rootfsPropagation = input.rootfsPropagation;
   if (!input.privileged) {
     linux.maskedPaths = [...MASKED_PATHS];
     linux.readonlyPaths = [...READONLY_PATHS];
   }
   if (input.seccomp) linux.seccomp = input.seccomp;
 
+  const userDestinations = new Set(input.mounts.map((mount) => mount.destination));
   return {
     ociVersion: '1.0.2',
     process,
     root: { path: input.rootfs, readonly: input.readonlyRootfs },
     hostname: input.hostname,
-    mounts: [...defaultMounts(input.shmSize, input.privileged), ...input.mounts],
+    mounts: [...defaultMounts(input.shmSize, input.privileged).filter((mount) => !userDestinations.has(mount.destination)), ...input.mounts],
     linux,
   };
 }

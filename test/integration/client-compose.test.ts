@@ -10,26 +10,33 @@ import { hasDockerCli, isRoot, TestDaemon, type CommandResult } from '../helpers
 const hasCompose = spawnSync('docker-compose', ['version']).status === 0;
 
 /**
- * Two services as a compose user writes them. berth has no bridge networks yet
- * (the default network of a container is none), so each service says which
- * network mode it runs in; compose then creates no network of its own.
+ * Two services as a compose user writes them, sharing a named volume the database
+ * writes into. berth has no bridge networks yet (the default network of a
+ * container is none), so each service says which network mode it runs in;
+ * compose then creates no network of its own.
  */
 const composeFile = `version: "3.8"
 services:
   db:
     image: busybox
     network_mode: none
-    command: sh -c 'echo db up as $$ROLE; while true; do sleep 1; done'
+    command: sh -c 'echo db up as $$ROLE; echo written by db > /store/marker; while true; do sleep 1; done'
     environment:
       ROLE: database
+    volumes:
+      - store:/store
   web:
     image: busybox
     network_mode: none
     command: ["sh", "-c", "echo web up as $$ROLE; exec sleep 600"]
     environment:
       - ROLE=frontend
+    volumes:
+      - store:/shared:ro
     depends_on:
       - db
+volumes:
+  store:
 `;
 
 /** The same services on compose's default network, which berth cannot create yet. */
@@ -144,6 +151,21 @@ describe('docker-compose 1.29 against berthd', {
     assert.equal(failing.status, 3);
   });
 
+  test('the services share the named volume compose made for the project, labelled as compose expects', async () => {
+    let marker: CommandResult | undefined;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      marker = compose(['exec', '-T', 'web', 'cat', '/shared/marker']);
+      if (marker.status === 0) break;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+    assert.equal(marker!.stdout, 'written by db\n', marker!.stderr);
+    const readOnly = compose(['exec', '-T', 'web', 'touch', '/shared/x']);
+    assert.notEqual(readOnly.status, 0);
+    const labels = JSON.parse(daemon.berth(['volume', 'inspect', '-f', '{{json .Labels}}', `${project}_store`]).stdout) as Record<string, string>;
+    assert.equal(labels['com.docker.compose.project'], project);
+    assert.equal(labels['com.docker.compose.volume'], 'store');
+  });
+
   // Compose's own run path (dockerpty) attaches only after starting the container, so
   // output printed at once is lost against any engine; users get the docker CLI path.
   test('run --rm makes a one-off container of a service and removes it', { skip: !hasDockerCli && 'no docker CLI' }, async () => {
@@ -153,10 +175,11 @@ describe('docker-compose 1.29 against berthd', {
     assert.equal((await projectContainers()).length, 2);
   });
 
-  test('down -v stops and removes every container of the project', async () => {
+  test('down -v stops and removes every container and volume of the project', async () => {
     const down = compose(['down', '-v', '--timeout', '1']);
     assert.equal(down.status, 0, down.stderr);
     assert.deepEqual(await projectContainers(), []);
+    assert.equal(daemon.berth(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).stdout, '');
     assert.equal(compose(['ps', '-q']).stdout.trim(), '');
   });
 

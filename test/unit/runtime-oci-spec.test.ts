@@ -120,6 +120,14 @@ describe('buildSpec: mounts', () => {
     assert.equal(mount(s, '/dev/mqueue')!.type, 'mqueue');
   });
 
+  it("lets a user mount replace the default mount at its destination, and sets the root's propagation when asked", () => {
+    const shm = { destination: '/dev/shm', type: 'bind', source: '/host/shm', options: ['rbind', 'rprivate', 'rw'] };
+    const s = spec({ mounts: [shm], rootfsPropagation: 'shared' });
+    assert.deepEqual(s.mounts.filter((m) => m.destination === '/dev/shm'), [shm]);
+    assert.equal((s.linux as unknown as { rootfsPropagation?: string }).rootfsPropagation, 'shared');
+    assert.equal((spec().linux as unknown as { rootfsPropagation?: string }).rootfsPropagation, undefined);
+  });
+
   it('sizes /dev/shm from shmSize', () => {
     const shm = mount(spec({ shmSize: 128 * 1024 * 1024 }), '/dev/shm')!;
     assert.equal(shm.type, 'tmpfs');

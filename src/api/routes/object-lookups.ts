@@ -4,11 +4,10 @@ import type { Router } from '../router.js';
 import { type Route, plain } from '../route-types.js';
 
 /**
- * Until networks and volumes land, berth has exactly docker's two built-in
- * networks without a bridge (host, none), no volumes and no plugins. Clients look
- * objects up here by name (`docker inspect x` tries containers, images, networks,
- * volumes, plugins), so lookups answer as docker does for what does not exist:
- * 404, not 501.
+ * Until networks land, berth has exactly docker's two built-in networks without a
+ * bridge (host, none) and no plugins. Clients look objects up here by name
+ * (`docker inspect x` tries containers, images, networks, volumes, plugins), so
+ * lookups answer as docker does for what does not exist: 404, not 501.
  */
 const BUILTIN_NETWORKS = ['host', 'none'].map((name) => ({
   Name: name,
@@ -34,10 +33,6 @@ export function addObjectLookups(router: Router<Route>): void {
     const network = BUILTIN_NETWORKS.find((candidate) => candidate.Name === params.id || candidate.Id === params.id);
     if (!network) throw notFound(`network ${params.id} not found`);
     sendJson(res, 200, network);
-  }));
-  router.add('GET', '/volumes', plain((_context, res) => sendJson(res, 200, { Volumes: [], Warnings: null })));
-  router.add('GET', '/volumes/:name', plain(({ params }) => {
-    throw notFound(`get ${params.name}: no such volume`);
   }));
   router.add('GET', '/plugins', plain((_context, res) => sendJson(res, 200, [])));
   router.add('GET', '/plugins/:name*/json', plain(({ params }) => {

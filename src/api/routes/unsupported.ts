@@ -14,7 +14,6 @@ const unsupportedAreas = [
   '/configs',
   '/plugins',
   '/networks',
-  '/volumes',
   '/distribution',
   '/session',
   '/grpc',

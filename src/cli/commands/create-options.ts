@@ -3,7 +3,8 @@
  * POST /containers/create.
  */
 import type { Command } from 'commander';
-import { FlagError } from '../errors.js';
+import { FlagError, invalidFlagValue } from '../errors.js';
+import { absoluteIfRelative, type MountFlag, parseMountFlag } from '../opts/mount.js';
 import {
   normalizeCapability,
   parseAddHost,
@@ -79,6 +80,7 @@ export interface CreateFlags extends ResourceFlags {
   stopTimeout?: string;
   init?: boolean;
   volume: string[];
+  mount: string[];
   tmpfs: string[];
   publish: string[];
   expose: string[];
@@ -148,6 +150,7 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container')
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('-v, --volume <list>', 'Bind mount a volume', collect, [])
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect, [])
     .option('-p, --publish <list>', "Publish a container's port(s) to the host", collect, [])
     .option('--expose <list>', 'Expose a port or a range of ports', collect, [])
@@ -199,9 +202,18 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
   const volumes: Record<string, Record<string, never>> = {};
   for (const spec of flags.volume) {
     if (spec === '') throw new FlagError('invalid empty volume spec');
-    if (spec.includes(':')) binds.push(spec);
+    const colon = spec.indexOf(':');
+    // As docker's CLI: a host path given relative with a leading dot is made absolute here.
+    if (colon >= 0) binds.push(`${absoluteIfRelative(spec.slice(0, colon))}${spec.slice(colon)}`);
     else volumes[spec] = {};
   }
+  const mounts: MountFlag[] = flags.mount.map((value) => {
+    try {
+      return parseMountFlag(value);
+    } catch (error) {
+      throw invalidFlagValue(value, '--mount', (error as Error).message);
+    }
+  });
 
   const tmpfs: Record<string, string> = {};
   for (const spec of flags.tmpfs) {
@@ -226,6 +238,7 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
 
   const hostConfig: Record<string, unknown> = {
     Binds: binds.length ? binds : null,
+    Mounts: mounts.length ? mounts : undefined,
     LogConfig: { Type: flags.logDriver ?? '', Config: logConfig },
     NetworkMode: networkMode,
     PortBindings: portBindings,

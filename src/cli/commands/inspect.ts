@@ -6,12 +6,13 @@ import type { CliContext, DefineCommand } from '../context.js';
 import { CliError, DaemonError, ExitStatus, FlagError } from '../errors.js';
 import { parseTemplate, type Template } from '../format/template.js';
 
-const KINDS = ['container', 'image'] as const;
+const KINDS = ['container', 'image', 'volume'] as const;
 type Kind = (typeof KINDS)[number];
 
 async function fetchObject(ctx: CliContext, kind: Kind, name: string, size: boolean): Promise<unknown> {
   const id = encodeURIComponent(name);
   if (kind === 'container') return ctx.client.json('GET', `/containers/${id}/json`, { query: { size: size ? true : undefined } });
+  if (kind === 'volume') return ctx.client.json('GET', `/volumes/${id}`);
   return ctx.client.json('GET', `/images/${id}/json`);
 }
 
@@ -23,7 +24,7 @@ export const define: DefineCommand = (cmd, ctx, preset) => {
   cmd.argument(preset.type ? `<${preset.type}...>` : '<name...>').usage(`[OPTIONS] ${preset.type ? preset.type.toUpperCase() : 'NAME|ID'} [${preset.type ? preset.type.toUpperCase() : 'NAME|ID'}...]`);
   cmd.option('-f, --format <string>', "Format output using a custom template: 'json', or a Go template");
   if (!preset.type) cmd.option('--type <string>', 'Only inspect objects of the given type');
-  cmd.option('-s, --size', 'Display total file sizes if the type is container');
+  if (preset.type !== 'volume') cmd.option('-s, --size', 'Display total file sizes if the type is container');
   cmd.action(async (names: string[], opts: { format?: string; type?: string; size?: boolean }) => {
     const type = preset.type ?? opts.type;
     if (type !== undefined && !(KINDS as readonly string[]).includes(type)) throw new FlagError(`"${type}" is not a valid value for --type`);

@@ -14,6 +14,11 @@ export interface ImagePruneReport {
   SpaceReclaimed?: number;
 }
 
+export interface VolumePruneReport {
+  VolumesDeleted?: string[] | null;
+  SpaceReclaimed?: number;
+}
+
 /** One prune's part of the output ("" when nothing was deleted) and the space it counts. */
 export interface PruneOutcome {
   text: string;
@@ -31,6 +36,12 @@ export function imagePruneOutcome(report: ImagePruneReport): PruneOutcome {
   if (deleted.length === 0) return { text: '', reclaimed: 0 };
   const lines = deleted.map((item) => (item.Untagged ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted ?? ''}\n`));
   return { text: `Deleted Images:\n${lines.join('')}\n`, reclaimed: report.SpaceReclaimed ?? 0 };
+}
+
+export function volumePruneOutcome(report: VolumePruneReport): PruneOutcome {
+  const deleted = report.VolumesDeleted ?? [];
+  if (deleted.length === 0) return { text: '', reclaimed: 0 };
+  return { text: `Deleted Volumes:\n${deleted.map((name) => `${name}\n`).join('')}\n`, reclaimed: report.SpaceReclaimed ?? 0 };
 }
 
 export function reclaimedLine(bytes: number): string {
