@@ -311,6 +311,7 @@ export class ContainerService implements ContainerApi {
       );
       await prepareMounts(record.MountPoints ?? [], rootfs, this.volumes);
       const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp, this.capabilitiesOf(record.HostConfig));
+      const keepCompiledFilter = await runtime.compiledSeccomp?.prepare(spec, id);
       // Regenerated at every start, so it needs no crash safety (no fsync): only the record does.
       await writeFile(`${this.paths.bundle(id)}/config.json`, JSON.stringify(spec), { mode: 0o600 });
       const pid = await conmonCreate({
@@ -328,6 +329,7 @@ export class ContainerService implements ContainerApi {
         terminal: record.Config.Tty,
       });
       created = true;
+      keepCompiledFilter?.();
       await runtime.start(id);
       const monitorPid = Number(await readFile(this.paths.conmonPidFile(id), 'utf8').catch(() => '0'));
       record.State = {

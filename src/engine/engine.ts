@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { ImageService } from '../image/images.js';
 import { RegistryAccess } from '../image/registry/registry-access.js';
 import { boundingSetOf } from '../runtime/capabilities.js';
 import { prepareCgroupLayout, type CgroupLayout } from '../runtime/cgroup-layout.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
+import { SeccompBpfCache } from '../runtime/seccomp-bpf-cache.js';
 import { detectSeccompHost, type SeccompHost } from '../runtime/seccomp-host.js';
 import { ContainerPaths } from './container-paths.js';
 import { ContainerService } from './container-service.js';
@@ -65,7 +66,11 @@ export class Engine {
     for (const [name, { path }] of Object.entries(config.runtimes)) {
       try {
         await access(path);
-        runtimes.set(name, new OciRuntime(name, path, join(config['exec-root'], 'runtime', name)));
+        const stateRoot = join(config['exec-root'], 'runtime', name);
+        const compiledSeccomp = basename(path) === 'crun'
+          ? await SeccompBpfCache.open(join(config['exec-root'], 'seccomp-cache', name), path, stateRoot)
+          : undefined;
+        runtimes.set(name, new OciRuntime(name, path, stateRoot, compiledSeccomp));
       } catch {
         if (name === config['default-runtime']) warnings.push(`WARNING: runtime ${name} not found at ${path}`);
       }

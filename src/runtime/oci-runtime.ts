@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathExists } from '../common/path-exists.js';
 import { runCommand } from '../common/run-command.js';
 import { internal } from '../common/errors.js';
+import type { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 export interface RuntimeState {
   id: string;
@@ -20,6 +21,8 @@ export class OciRuntime {
     readonly name: string,
     readonly path: string,
     readonly root: string,
+    /** Filters compiled by earlier creates, for a runtime that takes them back (crun). */
+    readonly compiledSeccomp?: SeccompBpfCache,
   ) {}
 
   /** Arguments placed before the subcommand: the runtime's state root. */

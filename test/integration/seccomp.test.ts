@@ -27,6 +27,30 @@ describe('seccomp', { skip: !isRoot && 'needs root' }, () => {
 
   const noContainersLeft = () => assert.equal(daemon.berth(['ps', '-aq']).stdout, '', 'no container left behind');
 
+  test('crun compiles a profile once: later containers get the kept filter, and it still filters', () => {
+    const annotationsOf = (name: string) => {
+      const id = daemon.berth(['inspect', '-f', '{{.Id}}', name]).stdout.trim();
+      const config = JSON.parse(readFileSync(join(daemon.dataRoot, 'containers', id, 'bundle', 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
+      return config.annotations ?? {};
+    };
+    // A capability set of its own, so that no other test has compiled this profile already.
+    const probe = (name: string) => daemon.berth(['run', '--name', name, '--runtime', 'crun', '--cap-drop', 'AUDIT_WRITE', 'busybox', 'sh', '-c', 'grep Seccomp: /proc/self/status; unshare -n true']);
+    try {
+      const first = probe('compiled-here');
+      const second = probe('compiled-before');
+      for (const ran of [first, second]) {
+        assert.equal(ran.status, 1, ran.stderr);
+        assert.equal(seccompMode(ran.stdout), '2');
+        assert.match(ran.stderr, /Operation not permitted/);
+      }
+      assert.equal(annotationsOf('compiled-here')['run.oci.seccomp_bpf_data'], undefined);
+      const kept = annotationsOf('compiled-before')['run.oci.seccomp_bpf_data'];
+      assert.ok(kept && Buffer.from(kept, 'base64').length > 1000, 'the second container gets the compiled filter');
+    } finally {
+      daemon.berth(['rm', '-f', 'compiled-here', 'compiled-before']);
+    }
+  });
+
   for (const runtime of ['crun', 'runc']) {
     describe(`with ${runtime}`, () => {
       const run = (args: string[]) => daemon.berth(['run', '--rm', '--runtime', runtime, ...args]);
