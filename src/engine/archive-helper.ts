@@ -10,9 +10,10 @@
  * confined. Everything it needs (modules, koffi, libc) is loaded before the chroot, since the
  * host's node_modules are not visible afterwards. It never executes anything from the container.
  *
- * Bind mounts of a running container (/etc/hosts, /etc/hostname, /etc/resolv.conf, volumes)
- * live in the container's own mount namespace, not in the rootfs seen from the host: the helper
- * sees the rootfs's own files at those paths, and so can never be led out through them.
+ * Mounts of a running container live in its own mount namespace, not in the rootfs seen from
+ * the host. For a path in a bind or volume the parent roots this helper in the mount's host
+ * side instead (container-archive.ts); the generated /etc/hosts, /etc/hostname, /etc/resolv.conf
+ * and tmpfs mounts are not followed: the helper sees the rootfs's own files at those paths.
  *
  * Protocol: argv[2] is the rootfs, argv[3] a JSON ArchiveRequest. One JSON line goes to fd 3:
  * {"stat": ...} (then, for `get`, the tar on stdout), {"done": true} after a `put`, or
@@ -31,9 +32,13 @@ import { readTar } from '../tar/reader.js';
 import { resolveInRoot } from './path-in-root.js';
 import { resolveUser } from './user.js';
 
+/**
+ * `name` stands for the path's base name when the root is a bind or volume whose
+ * mount point the path is: inside the mount's source that path is `/`.
+ */
 export type ArchiveRequest =
-  | { op: 'stat'; path: string }
-  | { op: 'get'; path: string }
+  | { op: 'stat'; path: string; name?: string }
+  | { op: 'get'; path: string; name?: string }
   | { op: 'put'; path: string; noOverwriteDirNonDir: boolean; chownToUser: string | undefined };
 
 /** What fd 3 carries; `missing` and `not-a-directory` are turned into docker's messages by the parent. */
@@ -76,14 +81,14 @@ async function lstatOrMissing(path: string, follow: boolean): Promise<BigIntStat
   }
 }
 
-async function statPath(path: string): Promise<{ stats: BigIntStats; stat: ContainerPathStat }> {
+async function statPath(path: string, name: string | undefined): Promise<{ stats: BigIntStats; stat: ContainerPathStat }> {
   // lstat, as docker: a final symlink is described, not followed, unless the path ends in '/' or '/.'.
   const stats = await lstatOrMissing(path, false);
   const linkTarget = stats.isSymbolicLink() ? await resolveInRoot('/', path) : '';
   return {
     stats,
     stat: {
-      name: goBase(path),
+      name: path === '/' && name !== undefined ? name : goBase(path),
       size: Number(stats.size),
       mode: goFileMode(Number(stats.mode)),
       mtime: goTime(stats.mtimeMs / 1000n, stats.mtimeNs % 1_000_000_000n),
@@ -93,17 +98,18 @@ async function statPath(path: string): Promise<{ stats: BigIntStats; stat: Conta
 }
 
 /** The rebase name for a path: its basename, '.' for the root or for "dir/." (the contents). */
-function rebaseName(path: string): string {
+function rebaseName(path: string, name: string | undefined): string {
+  if (path === '/' && name !== undefined) return name;
   const base = goBase(path);
   return base === '/' ? '.' : base;
 }
 
-async function getArchive(path: string): Promise<void> {
-  const { stats, stat } = await statPath(path);
+async function getArchive(path: string, name: string | undefined): Promise<void> {
+  const { stats, stat } = await statPath(path, name);
   // A trailing '/' or '/.' follows a final symlink, as lstat of such a path does.
   const content = path.endsWith('/') || path.endsWith('/.') ? await lstatOrMissing(path, true) : stats;
   reply({ stat });
-  await pipeline(packPath(path, content, rebaseName(path)), process.stdout);
+  await pipeline(packPath(path, content, rebaseName(path, name)), process.stdout);
 }
 
 async function putArchive(request: Extract<ArchiveRequest, { op: 'put' }>): Promise<void> {
@@ -127,8 +133,8 @@ async function main(): Promise<void> {
   const request = JSON.parse(rawRequest) as ArchiveRequest;
   const path = absoluteContainerPath(request.path);
   enterRoot(root);
-  if (request.op === 'stat') reply({ stat: (await statPath(path)).stat });
-  else if (request.op === 'get') await getArchive(path);
+  if (request.op === 'stat') reply({ stat: (await statPath(path, request.name)).stat });
+  else if (request.op === 'get') await getArchive(path, request.name);
   else await putArchive({ ...request, path });
 }
 

@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import type { ContainerPathStat } from '../common/container-path-stat.js';
+import { stat } from 'node:fs/promises';
+import { goBase, type ContainerPathStat } from '../common/container-path-stat.js';
 import { BerthError, internal, invalidArgument, notFound } from '../common/errors.js';
 import type { ImageService } from '../image/images.js';
+import type { MountPoint } from '../volume/mount-point.js';
 import type { ArchiveReply, ArchiveRequest } from './archive-helper.js';
+import { mountTarget } from './archive-mount-target.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerService } from './container-service.js';
 import type { ArchivePutOptions, ContainerArchiveApi } from './types.js';
@@ -29,9 +32,10 @@ export class ContainerArchive implements ContainerArchiveApi {
   async stat(ref: string, path: string): Promise<ContainerPathStat> {
     const record = this.containers.find(ref);
     checkPath(path);
-    const root = await this.acquire(record);
+    const rootfs = await this.acquire(record);
     try {
-      const helper = this.spawnHelper(root, { op: 'stat', path }, false);
+      const { root, within, name } = await locate(record, rootfs, path);
+      const helper = this.spawnHelper(root, { op: 'stat', path: within, ...name }, false);
       const answer = await firstReply(helper);
       return expectStat(answer, ref, path);
     } finally {
@@ -47,10 +51,11 @@ export class ContainerArchive implements ContainerArchiveApi {
   async get(ref: string, path: string): Promise<{ stat: ContainerPathStat; tar: Readable; released: Promise<void> }> {
     const record = this.containers.find(ref);
     checkPath(path);
-    const root = await this.acquire(record);
+    const rootfs = await this.acquire(record);
     let helper: ChildProcess | undefined;
     try {
-      helper = this.spawnHelper(root, { op: 'get', path }, false);
+      const { root, within, name } = await locate(record, rootfs, path);
+      helper = this.spawnHelper(root, { op: 'get', path: within, ...name }, false);
       const stat = expectStat(await firstReply(helper), ref, path);
       const tar = helper.stdout!;
       const running = helper;
@@ -75,11 +80,13 @@ export class ContainerArchive implements ContainerArchiveApi {
   async put(ref: string, path: string, tar: Readable, options: ArchivePutOptions): Promise<void> {
     const record = this.containers.find(ref);
     checkPath(path);
-    const root = await this.acquire(record);
+    const rootfs = await this.acquire(record);
     try {
+      const { root, within, mount } = await locate(record, rootfs, path);
+      if (mount && !mount.RW) throw invalidArgument('mounted volume is marked read-only');
       const request: ArchiveRequest = {
         op: 'put',
-        path,
+        path: within,
         noOverwriteDirNonDir: options.noOverwriteDirNonDir,
         chownToUser: options.copyUIDGID ? record.Config.User : undefined,
       };
@@ -131,6 +138,22 @@ export class ContainerArchive implements ContainerArchiveApi {
     this.users.delete(record.Id);
     if (!record.State.Running) await this.images.unmountRootfs(record.Id).catch(() => {});
   }
+}
+
+/**
+ * Where the helper must go for a container path: the rootfs, or the host side of
+ * the bind or volume that holds the path (see mountTarget). File binds stay with
+ * the rootfs: a chroot needs a directory.
+ */
+async function locate(record: ContainerRecord, rootfs: string, path: string): Promise<{ root: string; within: string; name?: { name: string }; mount?: MountPoint }> {
+  const target = mountTarget(record.MountPoints ?? [], path);
+  if (!target || !(await isDirectory(target.mount.Source))) return { root: rootfs, within: path };
+  const atMountPoint = target.path === '/';
+  return { root: target.mount.Source, within: target.path, mount: target.mount, ...(atMountPoint ? { name: { name: goBase(target.mount.Destination) } } : {}) };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 function checkPath(path: string): void {

@@ -145,6 +145,36 @@ describe('berth cp and /containers/{id}/archive', { skip: !isRoot && 'needs root
     assert.equal(ok(['start', '-a', 'cps']), 'into a stopped container\n');
   });
 
+  test('binds and volumes: cp goes through them as the container sees them, and a read-only one is refused', () => {
+    const bindSource = join(work, 'bind-source');
+    mkdirSync(bindSource);
+    writeFileSync(join(bindSource, 'on-host.txt'), 'from the host\n');
+    ok(['run', '-d', '--name', 'cpm', '-v', `${bindSource}:/site`, '-v', 'cpvol:/var/lib/db', '-v', `${work}:/ro:ro`, 'busybox', 'sleep', '1000']);
+    try {
+      writeFileSync(join(work, 'page.html'), '<p>in</p>\n');
+      ok(['cp', join(work, 'page.html'), 'cpm:/site/']);
+      assert.equal(readFileSync(join(bindSource, 'page.html'), 'utf8'), '<p>in</p>\n');
+      assert.equal(inContainer('cpm', 'cat /site/page.html'), '<p>in</p>\n');
+
+      inContainer('cpm', 'mkdir -p /var/lib/db/base && echo row > /var/lib/db/base/1');
+      ok(['cp', 'cpm:/var/lib/db', join(work, 'db-copy')]);
+      assert.equal(readFileSync(join(work, 'db-copy', 'base', '1'), 'utf8'), 'row\n');
+      ok(['cp', 'cpm:/site/.', join(work, 'site-contents')]);
+      assert.deepEqual(readdirSync(join(work, 'site-contents')).sort(), ['on-host.txt', 'page.html']);
+      // The mount point itself, by its own name: a tar whose top entry is 'db'.
+      const tar = shell('$BERTH cp cpm:/var/lib/db - | tar -tf -');
+      assert.equal(tar.status, 0, tar.stderr);
+      assert.ok(tar.stdout.toString().split('\n').includes('db/base/1'), tar.stdout.toString());
+
+      const readOnly = daemon.berth(['cp', join(work, 'page.html'), 'cpm:/ro/']);
+      assert.equal(readOnly.status, 1);
+      assert.match(readOnly.stderr, /mounted volume is marked read-only/);
+    } finally {
+      daemon.berth(['rm', '-f', '-v', 'cpm']);
+      daemon.berth(['volume', 'rm', 'cpvol']);
+    }
+  });
+
   test('-a gives copied files the container user\'s uid and gid; without it they keep the archive\'s', () => {
     ok(['create', '--name', 'cpu', '--user', 'nobody', 'busybox', 'true']);
     writeFileSync(join(work, 'owned.txt'), 'owned\n');
