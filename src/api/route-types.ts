@@ -15,8 +15,8 @@ export interface RouteContext {
 
 export type PlainHandler = (context: RouteContext, res: http.ServerResponse) => Promise<void> | void;
 
-/** Attach and exec start: the body is already read, the answer may take over the connection. */
-export type StdioHandler = (context: RouteContext & { body: Buffer }, connection: StdioConnection) => Promise<void>;
+/** Attach and exec start: the answer takes over the connection, which also carries the body. */
+export type StdioHandler = (context: RouteContext, connection: StdioConnection) => Promise<void>;
 
 export type Route = { kind: 'plain'; handle: PlainHandler } | { kind: 'stdio'; handle: StdioHandler };
 

@@ -1,12 +1,14 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { notFound } from '../common/errors.js';
 import { negotiateVersion } from './api-version.js';
 import type { ApiBackend } from './backend.js';
 import { errorResponse } from './error-status.js';
-import { commonHeaders, errorBody, readAll } from './http-io.js';
+import { ConnectionGate, type TakenConnection, takeOver } from './connection-gate.js';
+import { commonHeaders, errorBody } from './http-io.js';
 import { type Match, Router } from './router.js';
-import type { Route, RouteContext } from './route-types.js';
+import type { Route, RouteContext, StdioHandler } from './route-types.js';
 import { addContainerRoutes } from './routes/containers.js';
 import { addEventRoutes } from './routes/events.js';
 import { addExecRoutes } from './routes/exec.js';
@@ -20,7 +22,7 @@ import { addStatsRoutes } from './routes/stats.js';
 import { addArchiveRoutes } from './routes/archive.js';
 import { addMaintenanceRoutes } from './routes/maintenance.js';
 import { addVolumeRoutes } from './routes/volumes.js';
-import { PlainStdioConnection, type StdioConnection, UpgradedConnection } from './stdio-connection.js';
+import { HijackedConnection, type StdioConnection } from './stdio-connection.js';
 
 export type { ApiBackend, ImageApi, SystemApi, VolumeApi } from './backend.js';
 
@@ -66,9 +68,22 @@ function resolve(router: Router<Route>, req: http.IncomingMessage): ResolvedRequ
 }
 
 /**
+ * Puts a ConnectionGate between every accepted socket and the server's HTTP
+ * parser. The parser is the server's one 'connection' listener; Node accepts any
+ * Duplex there.
+ */
+function gateConnections(server: http.Server): void {
+  const listeners = server.listeners('connection') as ((socket: Duplex) => void)[];
+  const parse = listeners[0];
+  if (listeners.length !== 1 || parse === undefined) throw new Error('the HTTP server has an unexpected connection listener');
+  server.removeListener('connection', parse);
+  server.on('connection', (socket: Socket) => parse.call(server, new ConnectionGate(socket)));
+}
+
+/**
  * The Docker Engine API (v1.44) over node:http; the caller listens (on a unix
- * socket). Attach and exec start arrive through 'upgrade' when the client sends
- * `Upgrade: tcp` and take the raw socket; everything else is a plain request.
+ * socket). Attach and exec start take the raw socket over, with or without
+ * `Upgrade: tcp` (see ConnectionGate); everything else is a plain request.
  */
 export function createApiServer(backend: ApiBackend, options: ApiServerOptions = {}): http.Server {
   const log = options.log ?? ((message: string) => console.error(message));
@@ -104,6 +119,20 @@ export function createApiServer(backend: ApiBackend, options: ApiServerOptions =
     else connection.fail(error);
   };
 
+  const hijacked = new Set<Socket>();
+
+  const serveStdio = async (req: http.IncomingMessage, context: RouteContext, handler: StdioHandler, taking: Promise<TakenConnection>): Promise<void> => {
+    const taken = await taking;
+    hijacked.add(taken.socket);
+    taken.socket.once('close', () => hijacked.delete(taken.socket));
+    const connection = new HijackedConnection(req, taken);
+    try {
+      await handler(context, connection);
+    } catch (error) {
+      failStdio(req, connection, error);
+    }
+  };
+
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     for (const [name, value] of Object.entries(commonHeaders)) res.setHeader(name, value);
     try {
@@ -112,30 +141,11 @@ export function createApiServer(backend: ApiBackend, options: ApiServerOptions =
         await match.handler.handle(context, res);
         return;
       }
-      const connection = new PlainStdioConnection(res, sendError);
-      try {
-        await match.handler.handle({ ...context, body: await readAll(req) }, connection);
-      } catch (error) {
-        failStdio(req, connection, error);
-      }
+      // Taken while the parser is still at the end of this head, before anything is awaited.
+      await serveStdio(req, context, match.handler.handle, takeOver(req));
     } catch (error) {
       report(req, error);
       sendError(res, error);
-    }
-  };
-
-  const hijacked = new Set<Socket>();
-
-  const onUpgrade = async (req: http.IncomingMessage, socket: Socket, head: Buffer): Promise<void> => {
-    hijacked.add(socket);
-    socket.once('close', () => hijacked.delete(socket));
-    const connection = new UpgradedConnection(req, socket, head);
-    try {
-      const { context, match } = resolve(router, req);
-      if (match.handler.kind !== 'stdio') throw notFound('page not found');
-      await match.handler.handle({ ...context, body: await connection.readBody() }, connection);
-    } catch (error) {
-      failStdio(req, connection, error);
     }
   };
 
@@ -143,19 +153,13 @@ export function createApiServer(backend: ApiBackend, options: ApiServerOptions =
     {
       // Imports upload image tarballs of any size; the default 5-minute request limit would cut them off.
       requestTimeout: 0,
-      // Only attach and exec start take over their connection; an Upgrade header elsewhere is ignored, as dockerd does.
-      shouldUpgradeCallback: (req) => {
-        try {
-          return resolve(router, req).match.handler.kind === 'stdio';
-        } catch {
-          return false;
-        }
-      },
+      // Attach and exec start take their connection from the gate, Upgrade or not; an Upgrade header elsewhere is ignored, as dockerd does.
+      shouldUpgradeCallback: () => false,
     },
     (req, res) => void onRequest(req, res),
   );
-  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => void onUpgrade(req, socket, head));
-  // Node forgets upgraded sockets; a daemon shutting down must still be able to drop attach and exec streams.
+  gateConnections(server);
+  // Node forgets taken-over sockets; a daemon shutting down must still be able to drop attach and exec streams.
   const closeHttpConnections = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
     closeHttpConnections();

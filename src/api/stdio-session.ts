@@ -1,4 +1,4 @@
-import type { Duplex, Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { OutputChunk, StdioSession } from '../engine/types.js';
 import { writeWithBackpressure } from './http-io.js';
 import type { StdioChannel } from './stdio-connection.js';
@@ -42,7 +42,7 @@ export async function copyOutput(
  * that stops forwarding and discards whatever the client sends afterwards, so
  * its end of the connection is still noticed.
  */
-function forwardInput(input: Duplex, stdin: Writable | undefined): () => void {
+function forwardInput(input: Readable, stdin: Writable | undefined): () => void {
   const writable = (): boolean => stdin !== undefined && !stdin.destroyed && !stdin.writableEnded;
   const onData = (data: Buffer): void => {
     if (!writable()) return;
@@ -77,12 +77,12 @@ function forwardInput(input: Duplex, stdin: Writable | undefined): () => void {
  * is closed).
  */
 export async function serveSession(session: StdioSession, channel: StdioChannel): Promise<void> {
-  const stopInput = channel.input === undefined ? undefined : forwardInput(channel.input, session.stdin);
+  const stopInput = forwardInput(channel.input, session.stdin);
   try {
     const ended = await copyOutput(session.output, channel.out, session.tty, channel.closed);
     if (ended) channel.out.end();
   } finally {
-    stopInput?.();
+    stopInput();
     session.close();
   }
 }

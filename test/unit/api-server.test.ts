@@ -335,6 +335,11 @@ class RawClient {
   /** Sends a request and returns the answer's head; the rest stays readable with `after`. */
   async send(text: string): Promise<{ head: string; bodyStart: number }> {
     this.socket.write(text);
+    return this.head();
+  }
+
+  /** The answer's head, for a request already written. */
+  async head(): Promise<{ head: string; bodyStart: number }> {
     const received = await this.until((data) => data.includes('\r\n\r\n'), 'the answer head');
     const end = received.indexOf('\r\n\r\n');
     return { head: received.subarray(0, end).toString('latin1'), bodyStart: end + 4 };
@@ -662,6 +667,111 @@ describe('api server over a unix socket (fake engine)', () => {
     session.output.end();
     await client.until(() => client.ended, 'the end of the stream');
     assert.deepEqual(client.bytesFrom(bodyStart), frame(1, 'plain'));
+  });
+
+  it('takes stdin after a plain attach body on a reused keep-alive connection, as dockerode sends it', async () => {
+    const client = new RawClient(socketPath);
+    const ping = await client.send('GET /_ping HTTP/1.1\r\nHost: api\r\n\r\n');
+    assert.match(ping.head, /^HTTP\/1\.1 200 OK/);
+    await client.until((data) => data.subarray(ping.bodyStart).toString() === 'OK', 'the ping body');
+    const options = '{"stream":true,"stdin":true,"stdout":true,"stderr":true}';
+    const pingLength = client.bytesFrom(0).length;
+    client.socket.write(
+      `POST /v1.44/containers/c1/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: ${options.length}\r\nConnection: keep-alive\r\n\r\n${options}first `,
+    );
+    const received = await client.until((data) => data.subarray(pingLength).includes('\r\n\r\n'), 'the attach head');
+    const head = received.subarray(pingLength, received.indexOf('\r\n\r\n', pingLength)).toString();
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(head.includes('Content-Type: application/vnd.docker.multiplexed-stream'), head);
+    assert.ok(!/transfer-encoding/i.test(head), head);
+    const bodyStart = received.indexOf('\r\n\r\n', pingLength) + 4;
+    const session = engine.sessions.at(-1)!;
+    client.socket.write('GET / HTTP/1.1\r\n\r\n');
+    await eventually(() => session.stdinText === 'first GET / HTTP/1.1\r\n\r\n', 'stdin, the options body left out');
+    client.socket.end();
+    await eventually(() => session.stdinEnded, 'stdin to end at the half-close');
+    session.output.push(['stdout', 'after eof']);
+    session.output.end();
+    await client.until(() => client.ended, 'the end of the stream');
+    assert.deepEqual(client.bytesFrom(bodyStart), frame(1, 'after eof'));
+    assert.equal(session.closed, 1);
+  });
+
+  it('decodes a chunked plain attach body as stdin and ends stdin at the last chunk, with the client still reading', async () => {
+    engine.nextSessionTty = true;
+    const client = new RawClient(socketPath);
+    const { head, bodyStart } = await client.send(
+      'POST /v1.44/containers/c1/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: api\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello\n\r\n',
+    );
+    engine.nextSessionTty = false;
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(head.includes('Content-Type: application/vnd.docker.raw-stream'), head);
+    const session = engine.sessions.at(-1)!;
+    await eventually(() => session.stdinText === 'hello\n', 'the first chunk');
+    for (const piece of ['4\r', '\n{"a"\r\n', '0\r\n', '\r\n']) client.socket.write(piece);
+    await eventually(() => session.stdinEnded, 'stdin to end at the last chunk');
+    assert.equal(session.stdinText, 'hello\n{"a"');
+    assert.equal(client.ended, false);
+    session.output.push(['stdout', 'raw tty output']);
+    session.output.end();
+    await client.until(() => client.ended, 'the end of the stream');
+    assert.equal(client.bytesFrom(bodyStart).toString(), 'raw tty output');
+  });
+
+  it('takes every byte after a plain attach head without body framing as stdin, up to the half-close', async () => {
+    const client = new RawClient(socketPath);
+    client.socket.end('POST /v1.44/containers/c1/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: api\r\n\r\n0\r\n\r\nraw stdin');
+    const { head } = await client.head();
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+    const session = engine.sessions.at(-1)!;
+    await eventually(() => session.stdinEnded, 'stdin to end');
+    assert.equal(session.stdinText, '0\r\n\r\nraw stdin');
+    session.output.end();
+    await client.until(() => client.ended, 'the end of the stream');
+  });
+
+  it('reads exec start options from the front of a chunked body and the rest as stdin', async () => {
+    const client = new RawClient(socketPath);
+    const { head } = await client.send(
+      'POST /v1.44/exec/e1/start HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{"Tty":f\r\nf\r\nalse}{"not":"op\r\n8\r\ntions"}\n\r\n0\r\n\r\n',
+    );
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.deepEqual(engine.calls.at(-1), { method: 'exec-start', args: ['e1', { detach: false, tty: false }] });
+    const session = engine.sessions.at(-1)!;
+    await eventually(() => session.stdinEnded, 'stdin to end');
+    assert.equal(session.stdinText, '{"not":"options"}\n');
+    session.output.end();
+    await client.until(() => client.ended, 'the end of the stream');
+  });
+
+  it('answers a plain exec start whose options are cut short with an error, and drops bad chunk framing once streaming', async () => {
+    const short = new RawClient(socketPath);
+    short.socket.end('POST /v1.44/exec/e1/start HTTP/1.1\r\nHost: api\r\nContent-Length: 20\r\n\r\n{"Tty"');
+    const { head, bodyStart } = await short.head();
+    assert.match(head, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    await short.until(() => short.ended, 'the error body');
+    assert.deepEqual(JSON.parse(short.bytesFrom(bodyStart).toString()), { message: 'unexpected EOF while reading the request body' });
+
+    const bad = new RawClient(socketPath);
+    const answered = await bad.send('POST /v1.44/containers/c1/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: api\r\nTransfer-Encoding: chunked\r\n\r\n');
+    assert.match(answered.head, /^HTTP\/1\.1 200 OK\r\n/);
+    const session = engine.sessions.at(-1)!;
+    bad.socket.write('zz\r\n');
+    await bad.until(() => bad.ended, 'the server to drop the connection');
+    await eventually(() => session.closed === 1, 'the session to be closed');
+    bad.socket.destroy();
+  });
+
+  it('still serves ordinary requests one after another on one connection', async () => {
+    const client = new RawClient(socketPath);
+    const body = '{"Cmd":["true"]}';
+    client.socket.write(`POST /v1.44/containers/c1/exec HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /_ping HTTP/1.1\r\nHost: api\r\n\r\n`);
+    const both = await client.until((data) => data.toString().endsWith('OK'), 'both answers');
+    const text = both.toString();
+    assert.match(text, /^HTTP\/1\.1 201 Created\r\n/);
+    assert.match(text, /\{"Id":"e1"\}\n/);
+    assert.match(text, /HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nOK$/);
+    client.socket.destroy();
   });
 
   it('flushes the wait headers before the container exits, then writes the result', async () => {

@@ -251,6 +251,7 @@ export function addContainerRoutes(router: Router<Route>, backend: ApiBackend): 
     '/containers/:id/attach',
     stdio(async (context, connection) => {
       const { params, query } = context;
+      await connection.skipBody();
       const session = await containers.attach(params.id!, {
         stdin: queryBoolean(query, 'stdin'),
         stdout: queryBoolean(query, 'stdout'),

@@ -37,7 +37,7 @@ export function addExecRoutes(router: Router<Route>, backend: ApiBackend): void 
     '/exec/:id/start',
     stdio(async (context, connection) => {
       checkJsonContentType(context.req.headers['content-type']);
-      const request = parseJsonBody<ExecStartRequest>(context.body, {});
+      const request = parseJsonBody<ExecStartRequest>(await connection.readOptions(), {});
       if (!isObject(request)) throw invalidArgument('invalid JSON: the exec start config must be an object');
       const detach = request.Detach === true;
       const session = await execs.start(context.params.id!, {
