@@ -326,6 +326,7 @@ export class ContainerService implements ContainerApi {
         socketDir: this.paths.socketDir(),
         persistDir: this.paths.persist(id),
         stdin: record.Config.OpenStdin,
+        leaveStdinOpen: !record.Config.StdinOnce,
         terminal: record.Config.Tty,
       });
       created = true;

@@ -20,6 +20,8 @@ export interface ConmonCreateOptions {
   socketDir: string;
   persistDir: string;
   stdin: boolean;
+  /** Keep the container's stdin open when an attached client's stdin ends (docker's StdinOnce false). */
+  leaveStdinOpen?: boolean;
   terminal: boolean;
   /** Exec a process into a running container instead of creating one. */
   exec?: { processSpec: string };
@@ -52,6 +54,7 @@ export function conmonCreate(options: ConmonCreateOptions): Promise<number> {
     '--socket-dir-path', options.socketDir,
     '-0', options.persistDir,
     ...(options.stdin ? ['-i'] : []),
+    ...(options.stdin && options.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ...(options.terminal ? ['-t'] : []),
     ...(options.exec ? ['-e', '--exec-process-spec', options.exec.processSpec] : []),
   ];
