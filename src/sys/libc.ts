@@ -16,6 +16,7 @@ interface LibcBindings {
   llistxattr: (path: string, list: Buffer, size: number) => number;
   mount: (source: string, target: string, fstype: string, flags: number, data: string) => number;
   umount2: (target: string, flags: number) => number;
+  malloc_trim: (pad: number) => number;
   errno: () => number;
 }
 
@@ -33,6 +34,7 @@ function libc(): LibcBindings {
     llistxattr: lib.func('long llistxattr(const char *path, void *list, size_t size)'),
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: lib.func('int umount2(const char *target, int flags)'),
+    malloc_trim: lib.func('int malloc_trim(size_t pad)'),
     errno: () => koffi.errno(),
   };
   return bindings;
@@ -136,4 +138,9 @@ export const MNT_DETACH = 2;
 
 export function umount2(target: string, flags = 0): void {
   if (libc().umount2(target, flags) !== 0) throw systemError(libc().errno(), 'umount2', target);
+}
+
+/** malloc_trim(3): hands the free memory of every malloc arena back to the kernel. */
+export function mallocTrim(): void {
+  libc().malloc_trim(0);
 }

@@ -4,6 +4,7 @@ import { lstat, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { lgetxattr, llistxattr, lsetxattr, makeDevice, mknod, splitDevice, XATTR_CREATE } from '../../src/sys/libc.js';
 
 let directory: string;
@@ -89,5 +90,27 @@ describe('xattrs', () => {
     assert.throws(() => llistxattr(join(directory, 'missing')), { code: 'ENOENT' });
     lsetxattr(path, 'user.once', Buffer.from('1'), XATTR_CREATE);
     assert.throws(() => lsetxattr(path, 'user.once', Buffer.from('2'), XATTR_CREATE), { code: 'EEXIST' });
+  });
+});
+
+describe('mallocTrim', () => {
+  it('hands freed heap memory back to the kernel', () => {
+    // In a child with --expose-gc, so the Buffers are surely freed before the trim.
+    const script = `
+      import { mallocTrim } from ${JSON.stringify(new URL('../../src/sys/libc.js', import.meta.url).href)};
+      import { readFileSync } from 'node:fs';
+      const rss = () => Number(/^VmRSS:\\s+(\\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+      // Mid-sized Buffers, below glibc's mmap threshold, so they live in the malloc heap.
+      let burst = Array.from({ length: 1500 }, () => Buffer.alloc(60 * 1024, 1));
+      burst = undefined;
+      globalThis.gc();
+      const before = rss();
+      mallocTrim();
+      console.log(JSON.stringify({ before, after: rss() }));
+    `;
+    const child = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const { before, after } = JSON.parse(child.stdout) as { before: number; after: number };
+    assert.ok(before - after > 40_000, `RSS ${before} kB before the trim, ${after} kB after`);
   });
 });

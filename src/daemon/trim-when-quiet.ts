@@ -1,0 +1,17 @@
+import { mallocTrim } from '../sys/libc.js';
+
+/**
+ * Gives the memory a burst of work freed back to the kernel once berthd has been
+ * quiet for `quietMs`. Buffers of a large answer (a million log lines, an image
+ * layer) are freed into glibc's arenas, which keep them: RSS would stay at the
+ * peak. Trimming only when quiet keeps the work itself at full speed (a lower
+ * mmap threshold would trim too, but made `logs` 45% slower).
+ */
+export function trimWhenQuiet(quietMs: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(mallocTrim, quietMs);
+    timer.unref();
+  };
+}
