@@ -114,6 +114,7 @@ function importBusybox(command: string): void {
   spawnSync(command, ['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], { input: tar, stdio: ['pipe', 'ignore', 'inherit'] });
 }
 
+
 const ROWS: [keyof Figures, string, string][] = [
   ['versionMs', '`--version` (CLI start)', 'ms'],
   ['runMs', '`run --rm busybox true`', 'ms'],
@@ -151,20 +152,28 @@ async function main(): Promise<void> {
     importBusybox(peer);
     const monitor = peer === 'docker' ? 'containerd-shim-runc-v2' : 'conmon';
     const daemonPid = peer === 'docker' ? pidsOf('dockerd')[0] : undefined;
-    results.set(peer, await measure({ name: peer, command: [peer], env: process.env }, daemonPid, monitor));
+    // A peer that cannot run containers on this host (podman's rlimits without CAP_SYS_RESOURCE) is reported, not fatal.
+    try {
+      results.set(peer, await measure({ name: peer, command: [peer], env: process.env }, daemonPid, monitor));
+    } catch (error) {
+      console.error(`bench: ${peer} could not be measured: ${(error as Error).message.trim()}`);
+    }
   }
   const engines = [...results.keys()];
   const peers = engines.filter((name) => name === 'docker' || name === 'podman');
-  const header = ['measure', ...engines, ...peers.map((name) => `berth / ${name}`)];
+  // berth's CLI, and berthd alone (driven by Go's docker CLI), each against every peer.
+  const ours = engines.filter((name) => name === 'berth' || name === 'docker CLI → berthd');
+  const pairs = ours.flatMap((mine) => peers.map((peer) => [mine, peer] as const));
+  const header = ['measure', ...engines, ...pairs.map(([mine, peer]) => `${mine === 'berth' ? 'berth' : 'berthd'} / ${peer}`)];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const [key, label, unit] of ROWS) {
     const values = engines.map((name) => results.get(name)![key]);
     const cells = values.map((value) => (value === undefined ? '—' : `${value.toFixed(unit === 'MB' ? 1 : 0)} ${unit}`));
-    const berthValue = results.get('berth')![key];
-    const ratios = peers.map((name) => {
-      const peerValue = results.get(name)![key];
-      return berthValue === undefined || peerValue === undefined ? '—' : `${(berthValue / peerValue).toFixed(2)}×`;
+    const ratios = pairs.map(([mine, peer]) => {
+      const mineValue = results.get(mine)![key];
+      const peerValue = results.get(peer)![key];
+      return mineValue === undefined || peerValue === undefined ? '—' : `${(mineValue / peerValue).toFixed(2)}×`;
     });
     console.log(`| ${[label, ...cells, ...ratios].join(' | ')} |`);
   }
