@@ -1,4 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
+import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../common/detach-keys.js';
+import { invalidArgument } from '../common/errors.js';
 import type { OutputChunk, StdioSession } from '../engine/types.js';
 import { writeWithBackpressure } from './http-io.js';
 import type { StdioChannel } from './stdio-connection.js';
@@ -38,21 +40,32 @@ export async function copyOutput(
 
 /**
  * Forwards the client's bytes to the process's stdin with backpressure. When the
- * client half-closes, stdin is ended and output keeps flowing. Returns a function
- * that stops forwarding and discards whatever the client sends afterwards, so
- * its end of the connection is still noticed.
+ * client half-closes, stdin is ended and output keeps flowing. When the client
+ * types the detach keys (not forwarded), `onDetach` is called and forwarding
+ * stops, stdin left open, as dockerd detaches. Returns a function that stops
+ * forwarding and discards whatever the client sends afterwards, so its end of
+ * the connection is still noticed.
  */
-function forwardInput(input: Readable, stdin: Writable | undefined): () => void {
+function forwardInput(input: Readable, stdin: Writable | undefined, detachKeys: number[], onDetach: () => void): () => void {
   const writable = (): boolean => stdin !== undefined && !stdin.destroyed && !stdin.writableEnded;
+  const watcher = stdin !== undefined && detachKeys.length > 0 ? new DetachWatcher(detachKeys) : undefined;
+  let detached = false;
   const onData = (data: Buffer): void => {
-    if (!writable()) return;
-    if (!stdin!.write(data)) {
+    if (detached || !writable()) return;
+    let bytes = data;
+    if (watcher) {
+      const seen = watcher.feed(data);
+      bytes = seen.forward;
+      detached = seen.detach;
+    }
+    if (bytes.length > 0 && !stdin!.write(bytes)) {
       input.pause();
       stdin!.once('drain', () => input.resume());
     }
+    if (detached) onDetach();
   };
   const onEnd = (): void => {
-    if (writable()) stdin!.end();
+    if (!detached && writable()) stdin!.end();
   };
   // A process that exits with input unread fails the write (EPIPE); its output says the rest.
   const onStdinGone = (): void => {
@@ -73,16 +86,32 @@ function forwardInput(input: Readable, stdin: Writable | undefined): () => void 
 
 /**
  * Runs a stdio session over a taken-over connection until the process's output
- * ends (then the connection is closed) or the client goes away (then the session
- * is closed).
+ * ends or the client detaches (then the connection is closed), or the client goes
+ * away (then the session is closed).
  */
-export async function serveSession(session: StdioSession, channel: StdioChannel): Promise<void> {
-  const stopInput = forwardInput(channel.input, session.stdin);
+export async function serveSession(session: StdioSession, channel: StdioChannel, detachKeys: number[]): Promise<void> {
+  let detach = (): void => {};
+  const detached = new Promise<'closed'>((resolve) => (detach = () => resolve('closed')));
+  let userDetached = false;
+  const stopInput = forwardInput(channel.input, session.stdin, detachKeys, () => {
+    userDetached = true;
+    detach();
+  });
   try {
-    const ended = await copyOutput(session.output, channel.out, session.tty, channel.closed);
-    if (ended) channel.out.end();
+    const ended = await copyOutput(session.output, channel.out, session.tty, Promise.race([channel.closed, detached]));
+    if (ended || userDetached) channel.out.end();
   } finally {
     stopInput();
     session.close();
+  }
+}
+
+/** The keys of a session (docker's --detach-keys syntax; docker's own when none are named), refused before the stream opens. */
+export function sessionDetachKeys(spec: string | null | undefined): number[] {
+  const named = spec || DEFAULT_DETACH_KEYS;
+  try {
+    return parseDetachKeys(named);
+  } catch {
+    throw invalidArgument(`Invalid detach keys (${named}) provided`);
   }
 }

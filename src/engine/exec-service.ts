@@ -127,6 +127,7 @@ export class ExecService implements ExecApi {
     child.stdin?.on('error', () => {});
     return {
       tty: false,
+      detachKeys: request.DetachKeys,
       ...(child.stdin ? { stdin: child.stdin } : {}),
       output: untilExit(mergeStreams([
         { stream: 'stdout', source: child.stdout! },
@@ -185,6 +186,7 @@ export class ExecService implements ExecApi {
     const finished = exitCode.then(() => {});
     return {
       tty: true,
+      detachKeys: exec.request.DetachKeys,
       ...(context.detach ? {} : { stdin }),
       output: context.detach ? emptyOutput() : selectOutput(readLogLines(logPath, { follow: true, finished, signal: abort.signal }), { stdout: true, stderr: true, timestamps: false }),
       exitCode,

@@ -47,6 +47,8 @@ export interface StdioSession {
   /** Present when the client asked for stdin and the process has one open. */
   stdin?: Writable;
   output: AsyncIterable<OutputChunk[]>;
+  /** The detach keys its creator named (an exec's DetachKeys), docker's --detach-keys syntax. */
+  detachKeys?: string;
   /** Stops following output and releases the session's resources. */
   close(): void;
 }

@@ -213,4 +213,77 @@ describe('attach and exec start without Upgrade carry stdin', { skip: !isRoot &&
       await target.remove({ force: true });
     }
   });
+
+  describe('detach keys, as dockerd reads them from stdin', () => {
+    /** An attach (with Upgrade, as the docker CLI sends it) to a running `sh` whose stdin stays open. */
+    async function attachedShell(query = ''): Promise<{ target: Docker.Container; connection: RawConnection }> {
+      const target = await docker.createContainer({ Image: 'busybox', Cmd: ['sh'], OpenStdin: true, StdinOnce: false, Tty: false });
+      await target.start();
+      const connection = new RawConnection(daemon.socket);
+      connection.socket.write(`POST /v1.44/containers/${target.id}/attach?stream=1&stdin=1&stdout=1&stderr=1${query} HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+      await connection.answer();
+      return { target, connection };
+    }
+
+    test('ctrl-p ctrl-q ends the attach and leaves the container running with its stdin', async () => {
+      const { target, connection } = await attachedShell();
+      try {
+        connection.socket.write('echo one\n');
+        await connection.until(() => demultiplex((connection.received.subarray(connection.received.indexOf('\r\n\r\n') + 4))).stdout === 'one\n', 'the first echo');
+        connection.socket.write('\x10\x11echo never\n');
+        await connection.until(() => connection.ended, 'the daemon to end the attach');
+        assert.equal((await target.inspect()).State.Running, true);
+        // The shell still reads stdin: a new attach reaches it.
+        const again = new RawConnection(daemon.socket);
+        again.socket.write(`POST /v1.44/containers/${target.id}/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+        const { body } = await again.answer();
+        again.socket.write('echo two\n');
+        await again.until(() => demultiplex(body()).stdout === 'two\n', 'the second echo, and never the one typed after the detach keys');
+        again.socket.destroy();
+      } finally {
+        connection.socket.destroy();
+        await target.remove({ force: true });
+      }
+    });
+
+    test('detachKeys names other keys; bad ones are refused before the stream opens', async () => {
+      const { target, connection } = await attachedShell('&detachKeys=ctrl-x,d');
+      try {
+        connection.socket.write('\x10\x11\necho still attached\n');
+        await connection.until(() => connection.received.includes('still attached'), 'ctrl-p ctrl-q to pass through as input');
+        connection.socket.write('\x18d');
+        await connection.until(() => connection.ended, 'the attach to end on ctrl-x d');
+        assert.equal((await target.inspect()).State.Running, true);
+        const bad = await daemon.api('POST', `/v1.44/containers/${target.id}/attach?stream=1&stdin=1&detachKeys=ctrl-%C3%A9`);
+        assert.equal(bad.status, 400);
+        assert.match(bad.body.toString(), /Invalid detach keys \(ctrl-é\) provided/);
+        const badExec = await daemon.api('POST', `/v1.44/containers/${target.id}/exec`, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Cmd: ['true'], DetachKeys: 'nope' }) });
+        assert.equal(badExec.status, 400);
+      } finally {
+        connection.socket.destroy();
+        await target.remove({ force: true });
+      }
+    });
+
+    // With a tty, as `docker exec -it` runs: conmon holds the terminal, so the process outlives the session.
+    test("an exec's DetachKeys end its session and leave the process running", async () => {
+      const target = await docker.createContainer({ Image: 'busybox', Cmd: ['sleep', '300'] });
+      await target.start();
+      try {
+        const exec = await target.exec({ Cmd: ['cat'], AttachStdin: true, AttachStdout: true, Tty: true, DetachKeys: 'ctrl-y' });
+        const connection = new RawConnection(daemon.socket);
+        const body = '{"Detach":false,"Tty":true}';
+        connection.socket.write(`POST /v1.44/exec/${exec.id}/start HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        await connection.answer();
+        connection.socket.write('echoed\n');
+        await connection.until(() => connection.received.includes('echoed'), 'cat to echo');
+        connection.socket.write('\x19');
+        await connection.until(() => connection.ended, 'the exec session to end on ctrl-y');
+        assert.equal((await exec.inspect()).Running, true);
+        connection.socket.destroy();
+      } finally {
+        await target.remove({ force: true });
+      }
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DetachWatcher, Demuxer, parseDetachKeys } from '../../src/cli/streams.js';
+import { DetachWatcher } from '../../src/common/detach-keys.js';
+import { Demuxer, parseDetachKeys } from '../../src/cli/streams.js';
 import { encodeQuery, parseHost, resolveHost } from '../../src/cli/client.js';
 import { encodeFilters } from '../../src/cli/commands/shared.js';
 import { startFailureStatus } from '../../src/cli/commands/run.js';

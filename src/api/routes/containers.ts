@@ -7,7 +7,7 @@ import { checkJsonContentType, closeSignal, parseJsonBody, readAll, sendEmpty, s
 import { parseFilters, parseTimestampSeconds, queryBoolean, queryDimension, queryInteger, queryString } from '../query.js';
 import type { Router } from '../router.js';
 import { type Route, type RouteContext, plain, stdio } from '../route-types.js';
-import { copyOutput, serveSession } from '../stdio-session.js';
+import { copyOutput, serveSession, sessionDetachKeys } from '../stdio-session.js';
 import { stdioContentType } from '../stdio-framing.js';
 
 const waitConditions: readonly WaitCondition[] = ['not-running', 'next-exit', 'removed'];
@@ -252,6 +252,7 @@ export function addContainerRoutes(router: Router<Route>, backend: ApiBackend): 
     stdio(async (context, connection) => {
       const { params, query } = context;
       await connection.skipBody();
+      const detachKeys = sessionDetachKeys(query.get('detachKeys'));
       const session = await containers.attach(params.id!, {
         stdin: queryBoolean(query, 'stdin'),
         stdout: queryBoolean(query, 'stdout'),
@@ -259,7 +260,7 @@ export function addContainerRoutes(router: Router<Route>, backend: ApiBackend): 
         logs: queryBoolean(query, 'logs'),
         stream: queryBoolean(query, 'stream'),
       });
-      await serveSession(session, connection.open(stdioContentType(session.tty, multiplexedTypeSupported(context))));
+      await serveSession(session, connection.open(stdioContentType(session.tty, multiplexedTypeSupported(context))), detachKeys);
     }),
   );
 }

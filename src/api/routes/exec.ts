@@ -5,7 +5,7 @@ import { checkJsonContentType, parseJsonBody, readAll, sendEmpty, sendJson } fro
 import { queryDimension } from '../query.js';
 import type { Router } from '../router.js';
 import { type Route, plain, stdio } from '../route-types.js';
-import { serveSession } from '../stdio-session.js';
+import { serveSession, sessionDetachKeys } from '../stdio-session.js';
 import { stdioContentType } from '../stdio-framing.js';
 import { multiplexedTypeSupported } from './containers.js';
 
@@ -28,6 +28,7 @@ export function addExecRoutes(router: Router<Route>, backend: ApiBackend): void 
       checkJsonContentType(req.headers['content-type']);
       const request = parseJsonBody<ExecCreateRequest>(await readAll(req));
       if (!isObject(request)) throw invalidArgument('invalid JSON: the exec config must be an object');
+      if (typeof request.DetachKeys === 'string') sessionDetachKeys(request.DetachKeys);
       sendJson(res, 201, await execs.create(params.id!, request));
     }),
   );
@@ -48,7 +49,9 @@ export function addExecRoutes(router: Router<Route>, backend: ApiBackend): void 
         connection.respondEmpty(200);
         return;
       }
-      await serveSession(session, connection.open(stdioContentType(session.tty, multiplexedTypeSupported(context))));
+      // Checked at create, so the exec's keys parse.
+      const detachKeys = sessionDetachKeys(session.detachKeys);
+      await serveSession(session, connection.open(stdioContentType(session.tty, multiplexedTypeSupported(context))), detachKeys);
     }),
   );
 

@@ -2,6 +2,7 @@
 import { openSession } from '../attach-session.js';
 import type { DefineCommand } from '../context.js';
 import { CliError, ExitStatus } from '../errors.js';
+import { DEFAULT_DETACH_KEYS } from '../../common/detach-keys.js';
 import { parseDetachKeys } from '../streams.js';
 import { containerPath } from './shared.js';
 
@@ -34,7 +35,7 @@ export const define: DefineCommand = (cmd, ctx) => {
       const session = openSession(client, hijacked, {
         tty,
         attachStdin,
-        detachKeys: parseDetachKeys(opts.detachKeys ?? 'ctrl-p,ctrl-q'),
+        detachKeys: parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS),
         resizePath: `/containers/${c.Id}/resize`,
         signalTarget: opts.sigProxy ? c.Id : undefined,
       });

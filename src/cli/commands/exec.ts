@@ -3,6 +3,7 @@ import { openSession } from '../attach-session.js';
 import type { DefineCommand } from '../context.js';
 import { CliError, ExitStatus } from '../errors.js';
 import { readEnvFile, resolveEnvEntry } from '../opts/parse.js';
+import { DEFAULT_DETACH_KEYS } from '../../common/detach-keys.js';
 import { parseDetachKeys } from '../streams.js';
 import { terminalSize } from '../terminal.js';
 import { collect, containerPath } from './shared.js';
@@ -67,7 +68,7 @@ export const define: DefineCommand = (cmd, ctx) => {
       const session = openSession(client, hijacked, {
         tty,
         attachStdin: interactive,
-        detachKeys: parseDetachKeys(opts.detachKeys ?? 'ctrl-p,ctrl-q'),
+        detachKeys: parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS),
         resizePath: `${execPath}/resize`,
         signalTarget: undefined,
       });

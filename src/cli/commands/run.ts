@@ -6,12 +6,12 @@ import type { IncomingMessage } from 'node:http';
 import { openSession, type Session } from '../attach-session.js';
 import type { CliContext, DefineCommand } from '../context.js';
 import { CliError, DaemonError, ExitStatus } from '../errors.js';
+import { DEFAULT_DETACH_KEYS } from '../../common/detach-keys.js';
 import { parseDetachKeys } from '../streams.js';
 import { restoreTerminal } from '../terminal.js';
 import { addCreateOptions, type CreateFlags } from './create-options.js';
 import { createContainer, runFailure } from './create-container.js';
 
-const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
 /** Exit status for a failed start, from the runtime's message as docker maps it. */
 export function startFailureStatus(message: string): number {

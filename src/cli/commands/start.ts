@@ -2,6 +2,7 @@
 import { openSession } from '../attach-session.js';
 import type { DefineCommand } from '../context.js';
 import { CliError, DaemonError, ExitStatus } from '../errors.js';
+import { DEFAULT_DETACH_KEYS } from '../../common/detach-keys.js';
 import { parseDetachKeys } from '../streams.js';
 import { restoreTerminal } from '../terminal.js';
 import { containerPath, forEachName } from './shared.js';
@@ -40,7 +41,7 @@ export const define: DefineCommand = (cmd, ctx) => {
       const session = openSession(client, hijacked, {
         tty,
         attachStdin,
-        detachKeys: parseDetachKeys(opts.detachKeys ?? 'ctrl-p,ctrl-q'),
+        detachKeys: parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS),
         resizePath: `${path}/resize`,
         signalTarget: tty ? undefined : c.Id,
       });
