@@ -46,7 +46,13 @@ export async function copyOutput(
  * forwarding and discards whatever the client sends afterwards, so its end of
  * the connection is still noticed.
  */
-function forwardInput(input: Readable, stdin: Writable | undefined, detachKeys: number[], onDetach: () => void): () => void {
+function forwardInput(
+  input: Readable,
+  stdin: Writable | undefined,
+  options: { detachKeys: number[]; finishInput: (() => Promise<void>) | undefined },
+  onDetach: () => void,
+): () => void {
+  const { detachKeys, finishInput } = options;
   const writable = (): boolean => stdin !== undefined && !stdin.destroyed && !stdin.writableEnded;
   const watcher = stdin !== undefined && detachKeys.length > 0 ? new DetachWatcher(detachKeys) : undefined;
   let detached = false;
@@ -65,7 +71,11 @@ function forwardInput(input: Readable, stdin: Writable | undefined, detachKeys: 
     if (detached) onDetach();
   };
   const onEnd = (): void => {
-    if (!detached && writable()) stdin!.end();
+    if (detached || stdin === undefined) return;
+    if (finishInput) {
+      detached = true;
+      void finishInput().finally(onDetach);
+    } else if (writable()) stdin.end();
   };
   // A process that exits with input unread fails the write (EPIPE); its output says the rest.
   const onStdinGone = (): void => {
@@ -93,7 +103,7 @@ export async function serveSession(session: StdioSession, channel: StdioChannel,
   let detach = (): void => {};
   const detached = new Promise<'closed'>((resolve) => (detach = () => resolve('closed')));
   let userDetached = false;
-  const stopInput = forwardInput(channel.input, session.stdin, detachKeys, () => {
+  const stopInput = forwardInput(channel.input, session.stdin, { detachKeys, finishInput: session.finishInput }, () => {
     userDetached = true;
     detach();
   });

@@ -326,7 +326,7 @@ export class ContainerService implements ContainerApi {
         socketDir: this.paths.socketDir(),
         persistDir: this.paths.persist(id),
         stdin: record.Config.OpenStdin,
-        leaveStdinOpen: !record.Config.StdinOnce,
+        leaveStdinOpen: !closesStdinAtInputEnd(record),
         terminal: record.Config.Tty,
       });
       created = true;
@@ -578,13 +578,16 @@ export class ContainerService implements ContainerApi {
       : emptyOutput();
     let stdin: PassThrough | undefined;
     let closeBridge = (): void => {};
+    let bridgeExited: Promise<void> = Promise.resolve();
+    const closesStdin = closesStdinAtInputEnd(record);
     if (options.stdin && record.Config.OpenStdin) {
       const input = new PassThrough();
       stdin = input;
       const connect = (): void => {
-        const bridge = openStdinBridge(this.paths.bundle(record.Id));
+        const bridge = openStdinBridge(this.paths.bundle(record.Id), { holdAfterInputEnd: closesStdin });
         input.pipe(bridge.stdin);
         closeBridge = bridge.close;
+        bridgeExited = bridge.exited;
       };
       if (record.State.Running) connect();
       else {
@@ -593,9 +596,18 @@ export class ContainerService implements ContainerApi {
       }
     }
     this.events.publish('container', 'attach', record.Id, this.eventAttributes(record));
+    const input = stdin;
     return {
       tty: record.Config.Tty,
-      ...(stdin ? { stdin } : {}),
+      ...(input ? { stdin: input } : {}),
+      ...(input && !closesStdin
+        ? {
+          finishInput: async () => {
+            input.end();
+            await bridgeExited;
+          },
+        }
+        : {}),
       output,
       close: () => {
         abort.abort();
@@ -723,4 +735,13 @@ function volumeMounts(record: ContainerRecord): MountPoint[] {
 
 function delay(ms: number): Promise<false> {
   return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
+}
+
+/**
+ * Whether the end of an attached client's input closes the container's stdin:
+ * dockerd's rule, StdinOnce and no tty. Otherwise stdin stays open for the next
+ * client and only that client's attach ends.
+ */
+function closesStdinAtInputEnd(record: ContainerRecord): boolean {
+  return record.Config.StdinOnce && !record.Config.Tty;
 }

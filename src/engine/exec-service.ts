@@ -172,11 +172,13 @@ export class ExecService implements ExecApi {
       socketDir: this.paths.socketDir(),
       persistDir: dir,
       stdin: true,
+      // A tty's stdin is never closed by a client's end of input (dockerd's rule): only its session ends.
+      leaveStdinOpen: true,
       terminal: true,
       exec: { processSpec: context.processFile },
     });
     // The exec starts at once; stdin written before the bridge connects waits in the PassThrough.
-    const bridge = openStdinBridge(dir);
+    const bridge = openStdinBridge(dir, { holdAfterInputEnd: false });
     const stdin = new PassThrough();
     stdin.pipe(bridge.stdin);
     const exitCode = exited.then((code) => {
@@ -187,6 +189,10 @@ export class ExecService implements ExecApi {
     return {
       tty: true,
       detachKeys: exec.request.DetachKeys,
+      finishInput: async () => {
+        stdin.end();
+        await bridge.exited;
+      },
       ...(context.detach ? {} : { stdin }),
       output: context.detach ? emptyOutput() : selectOutput(readLogLines(logPath, { follow: true, finished, signal: abort.signal }), { stdout: true, stderr: true, timestamps: false }),
       exitCode,

@@ -47,6 +47,14 @@ export interface StdioSession {
   /** Present when the client asked for stdin and the process has one open. */
   stdin?: Writable;
   output: AsyncIterable<OutputChunk[]>;
+  /**
+   * Present when the end of the client's input ends the session, as dockerd does
+   * for an attach without StdinOnce and for every tty: ends this client's input,
+   * leaving the process's stdin open for the next one, and settles once what the
+   * client sent has been delivered. Absent: the end of input closes the process's
+   * stdin and output goes on to its end (StdinOnce attach, exec without a tty).
+   */
+  finishInput?: () => Promise<void>;
   /** The detach keys its creator named (an exec's DetachKeys), docker's --detach-keys syntax. */
   detachKeys?: string;
   /** Stops following output and releases the session's resources. */

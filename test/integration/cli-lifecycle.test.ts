@@ -172,28 +172,6 @@ describe('container lifecycle through the berth CLI', { skip: !isRoot && 'needs 
     }
   });
 
-  test('a container run with -di keeps its stdin when an attached client\'s input ends (StdinOnce false)', async () => {
-    assert.equal(daemon.berth(['run', '-di', '--name', 'keeps-stdin', 'busybox', 'sh']).status, 0);
-    try {
-      for (const word of ['first', 'second']) {
-        const attach = spawn(process.execPath, [join(REPO, 'dist/src/cli/main.js'), 'attach', '--sig-proxy=false', 'keeps-stdin'], { env: { ...process.env, BERTH_HOST: daemon.host } });
-        let output = '';
-        attach.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        try {
-          attach.stdin.end(`echo ${word}\n`);
-          await waitFor(() => output.includes(word));
-        } finally {
-          // As with docker, the attach stays after its input ends, until the container exits.
-          attach.kill('SIGKILL');
-        }
-        await sleep(300);
-        assert.equal(daemon.berth(['inspect', '-f', '{{.State.Running}}', 'keeps-stdin']).stdout.trim(), 'true', `sh still reads stdin after "${word}"`);
-      }
-    } finally {
-      daemon.berth(['rm', '-f', 'keeps-stdin']);
-    }
-  });
-
   test('export writes the container rootfs as a tar', () => {
     const id = daemon.berth(['create', 'busybox', 'true']).stdout.trim();
     try {

@@ -225,6 +225,26 @@ describe('attach and exec start without Upgrade carry stdin', { skip: !isRoot &&
       return { target, connection };
     }
 
+    test('the end of a client\'s input ends its attach and, without StdinOnce, leaves stdin open for the next client', async () => {
+      const target = await docker.createContainer({ Image: 'busybox', Cmd: ['sh'], OpenStdin: true, StdinOnce: false, Tty: false });
+      await target.start();
+      try {
+        for (const word of ['first', 'second']) {
+          const connection = new RawConnection(daemon.socket);
+          connection.socket.write(`POST /v1.44/containers/${target.id}/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+          await connection.answer();
+          connection.socket.end(`echo ${word} >> /typed\n`);
+          await connection.until(() => connection.ended, 'the daemon to end the attach at the end of input');
+          connection.socket.destroy();
+          assert.equal((await target.inspect()).State.Running, true, `sh still reads stdin after "${word}"`);
+        }
+        await eventually(() => daemon.berth(['exec', target.id, 'cat', '/typed']).stdout === 'first\nsecond\n', 'both lines to reach the shell');
+        await eventually(() => stdinBridges(daemon).length === 0, 'no stdin bridge left');
+      } finally {
+        await target.remove({ force: true });
+      }
+    });
+
     test('ctrl-p ctrl-q ends the attach and leaves the container running with its stdin', async () => {
       const { target, connection } = await attachedShell();
       try {

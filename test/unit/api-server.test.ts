@@ -76,7 +76,18 @@ class FakeSession implements ExecSession {
   closed = 0;
   exitCode = Promise.resolve(0);
 
-  constructor(readonly tty: boolean) {
+  finishInput?: () => Promise<void>;
+  inputFinished = false;
+
+  constructor(
+    readonly tty: boolean,
+    endsWithInput: boolean,
+  ) {
+    if (endsWithInput) {
+      this.finishInput = async () => {
+        this.inputFinished = true;
+      };
+    }
     this.stdin.on('data', (data: Buffer) => (this.stdinText += data.toString()));
     this.stdin.on('end', () => (this.stdinEnded = true));
   }
@@ -99,6 +110,8 @@ class FakeEngine {
   logs: { options: LogsOptions; signal: AbortSignal; output: AsyncIterable<OutputChunk[]> }[] = [];
   logOutput: () => AsyncIterable<OutputChunk[]> = () => new OutputFeed();
   nextSessionTty = false;
+  /** StdinOnce (the client's end of input closes the process's stdin) unless a test says otherwise. */
+  nextSessionEndsWithInput = false;
   readonly events = new EventBus();
   readonly logged: string[] = [];
 
@@ -181,7 +194,7 @@ class FakeEngine {
   };
 
   private newSession(tty = this.nextSessionTty): FakeSession {
-    const session = new FakeSession(tty);
+    const session = new FakeSession(tty, this.nextSessionEndsWithInput);
     this.sessions.push(session);
     return session;
   }
@@ -600,6 +613,26 @@ describe('api server over a unix socket (fake engine)', () => {
     session.output.end();
     await client.until(() => client.ended, 'the server to close the stream');
     assert.equal(session.closed, 1);
+  });
+
+  it('ends an attach without StdinOnce when the client\'s input ends, leaving the process\'s stdin open', async () => {
+    engine.nextSessionEndsWithInput = true;
+    const client = new RawClient(socketPath);
+    try {
+      const { bodyStart } = await client.send(attachRequest);
+      const session = engine.sessions.at(-1)!;
+      client.socket.write('typed\n');
+      await eventually(() => session.stdinText === 'typed\n', 'stdin to reach the session');
+      session.output.push(['stdout', 'echoed\n']);
+      await client.until((data) => data.length >= bodyStart + frame(1, 'echoed\n').length, 'output');
+      client.socket.end();
+      await client.until(() => client.ended, 'the server to end the stream at the end of input');
+      await eventually(() => session.closed === 1, 'the session to close');
+      assert.equal(session.stdinEnded, false);
+      assert.equal(session.inputFinished, true);
+    } finally {
+      engine.nextSessionEndsWithInput = false;
+    }
   });
 
   it('writes raw bytes with a tty and closes the session when the client disconnects', async () => {
