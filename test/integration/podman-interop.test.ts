@@ -57,6 +57,11 @@ describe('images travel between berth and podman', { skip }, () => {
   });
 
   it('berth pulls what podman pushed, and podman pulls what berth pushed', async () => {
+    // podman gets the image from berth first, whatever ran before.
+    const archive = join(daemon.dir, 'for-push.tar');
+    assert.equal(daemon.berth(['tag', 'busybox', tag]).status, 0);
+    assert.equal(daemon.berth(['save', '-o', archive, tag]).status, 0);
+    assert.equal((await podman(['load', '-i', archive])).status, 0);
     const fromPodman = `${registry.host}/interop/from-podman:1`;
     assert.equal((await podman(['tag', tag, fromPodman])).status, 0);
     const pushed = await podman(['push', '--tls-verify=false', fromPodman]);
