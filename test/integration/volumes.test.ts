@@ -114,6 +114,22 @@ describe('volumes', { skip: !isRoot && 'needs root' }, () => {
     }
   });
 
+  test('system prune --volumes takes stopped containers and their unused anonymous volumes, never named ones', () => {
+    const stopped = daemon.berth(['run', '-d', '-v', '/scratch', '-v', 'kept-by-prune:/kept', 'busybox', 'true']).stdout.trim();
+    try {
+      daemon.berth(['wait', stopped]);
+      const anonymous = names().find((name) => /^[0-9a-f]{64}$/.test(name));
+      assert.ok(anonymous, names().join(','));
+      const pruned = daemon.berth(['system', 'prune', '-f', '--volumes']);
+      assert.equal(pruned.status, 0, pruned.stderr);
+      assert.match(pruned.stdout, new RegExp(`^Deleted Containers:\\n${stopped}\\n\\nDeleted Volumes:\\n${anonymous}\\n\\n`));
+      assert.match(pruned.stdout, /Total reclaimed space: /);
+      assert.deepEqual(names(), ['kept-by-prune']);
+    } finally {
+      cleanUp([stopped], names());
+    }
+  });
+
   test('volume events, system df and the docker CLI agree with berth', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     try {
