@@ -1,3 +1,4 @@
+import { hasAllLabels } from '../common/label-filter.js';
 import { invalidArgument } from '../common/errors.js';
 import type { EngineEvent } from '../engine/events.js';
 import type { Filters } from '../engine/types.js';
@@ -43,15 +44,6 @@ function fuzzyMatch(filters: Filters, key: string, ...sources: (string | undefin
   return wanted === undefined || sources.some((source) => source !== undefined && wanted.some((value) => source.startsWith(value)));
 }
 
-/** `label=key` or `label=key=value`: every one must hold. */
-function labelsMatch(filters: Filters, attributes: Record<string, string>): boolean {
-  return (values(filters, 'label') ?? []).every((spec) => {
-    const equals = spec.indexOf('=');
-    if (equals === -1) return spec in attributes;
-    return attributes[spec.slice(0, equals)] === spec.slice(equals + 1);
-  });
-}
-
 function stripTag(image: string | undefined): string | undefined {
   if (image === undefined) return undefined;
   const slash = image.lastIndexOf('/');
@@ -89,6 +81,6 @@ export function eventMatches(filters: Filters, event: EngineEvent): boolean {
     actorMatches(filters, 'volume', event) &&
     actorMatches(filters, 'daemon', event) &&
     imageMatches(filters, event) &&
-    labelsMatch(filters, event.Actor.Attributes)
+    hasAllLabels(event.Actor.Attributes, values(filters, 'label') ?? [])
   );
 }

@@ -1,3 +1,4 @@
+import { hasAllLabels } from '../common/label-filter.js';
 import { invalidArgument } from '../common/errors.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
@@ -96,13 +97,6 @@ export function validateContainerFilters(filters: Filters): void {
   }
 }
 
-function labelMatches(labels: Record<string, string>, wanted: string): boolean {
-  const separator = wanted.indexOf('=');
-  if (separator < 0) return Object.hasOwn(labels, wanted);
-  const key = wanted.slice(0, separator);
-  return labels[key] === wanted.slice(separator + 1);
-}
-
 /**
  * Docker's container filters: values of one key are alternatives (OR), different
  * keys must all match (AND); `label` is the exception where every value must match.
@@ -127,7 +121,7 @@ export function matchesContainerFilters(
   return (
     any('id', (value) => record.Id.startsWith(value)) &&
     any('name', (value) => nameMatches(record.Name, value)) &&
-    (filters.label ?? []).every((value) => labelMatches(record.Config.Labels, value)) &&
+    hasAllLabels(record.Config.Labels, filters.label ?? []) &&
     any('status', (value) => record.State.Status === value) &&
     any('exited', (value) => !record.State.Running && record.State.Status === 'exited' && record.State.ExitCode === Number(value)) &&
     any('ancestor', (value) => record.Config.Image === value || record.Image === imageIdOf(value) || record.Image.replace('sha256:', '').startsWith(value)) &&

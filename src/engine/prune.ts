@@ -1,4 +1,5 @@
 import { conflict, invalidArgument, isBerthError } from '../common/errors.js';
+import { checkFilterKeys, pruneLabelsMatch } from '../common/label-filter.js';
 import type { ImageDeleteItem } from '../image/image-delete.js';
 import { parseTimestamp } from '../image/image-filters.js';
 import type { ImageService } from '../image/images.js';
@@ -18,32 +19,11 @@ export interface ImagePruneReport {
   SpaceReclaimed: number;
 }
 
-function validateFilters(filters: Filters, accepted: readonly string[]): void {
-  for (const key of Object.keys(filters)) if (!accepted.includes(key)) throw invalidArgument(`invalid filter '${key}'`);
-}
-
 /** The `until` filter in epoch milliseconds; Docker takes one value at most. */
 function untilFilter(filters: Filters, now: number): number | undefined {
   const values = filters.until ?? [];
   if (values.length > 1) throw invalidArgument('more than one until filter specified');
   return values.length === 0 ? undefined : parseTimestamp(values[0]!, now);
-}
-
-/** Whether every `key` or `key=value` spec names a label the object has with that value. */
-function matchesAll(labels: Record<string, string>, specs: readonly string[]): boolean {
-  return specs.every((spec) => {
-    const equals = spec.indexOf('=');
-    const key = equals === -1 ? spec : spec.slice(0, equals);
-    if (!Object.hasOwn(labels, key)) return false;
-    return equals === -1 || labels[key] === spec.slice(equals + 1);
-  });
-}
-
-/** Docker's prune label rule: all of `label` must match, and not all of `label!` may. */
-export function pruneLabelsMatch(labels: Record<string, string>, filters: Filters): boolean {
-  if (!matchesAll(labels, filters.label ?? [])) return false;
-  const excluded = filters['label!'] ?? [];
-  return excluded.length === 0 || !matchesAll(labels, excluded);
 }
 
 /** `dangling` as a prune filter: true unless asked otherwise (`dangling=false` prunes every unused image). */
@@ -81,7 +61,7 @@ export class Pruner {
 
   /** Removes every container that is not running (created, exited, dead) and matches the filters. */
   containersPrune(filters: Filters): Promise<ContainerPruneReport> {
-    validateFilters(filters, ['until', 'label', 'label!']);
+    checkFilterKeys(filters, ['until', 'label', 'label!']);
     const until = untilFilter(filters, Date.now());
     return this.exclusive('containers', async () => {
       const report: ContainerPruneReport = { ContainersDeleted: [], SpaceReclaimed: 0 };
@@ -111,7 +91,7 @@ export class Pruner {
    * and the layers nothing else holds; the space reclaimed is those layers' size.
    */
   imagesPrune(filters: Filters): Promise<ImagePruneReport> {
-    validateFilters(filters, ['dangling', 'until', 'label', 'label!']);
+    checkFilterKeys(filters, ['dangling', 'until', 'label', 'label!']);
     const onlyDangling = danglingOnly(filters);
     const until = untilFilter(filters, Date.now());
     return this.exclusive('images', async () => {

@@ -1,3 +1,4 @@
+import { hasAllLabels } from '../common/label-filter.js';
 import { invalidArgument } from '../common/errors.js';
 import { createdSeconds } from './image-views.js';
 import type { StoredImage } from './image-store.js';
@@ -61,15 +62,6 @@ export function parseTimestamp(value: string, now: number): number {
   return parsed;
 }
 
-function labelsMatch(labels: Record<string, string>, wanted: readonly string[]): boolean {
-  return wanted.every((spec) => {
-    const equals = spec.indexOf('=');
-    const key = equals === -1 ? spec : spec.slice(0, equals);
-    if (!(key in labels)) return false;
-    return equals === -1 || labels[key] === spec.slice(equals + 1);
-  });
-}
-
 function referenceMatches(patterns: readonly string[], reference: ImageReference): boolean {
   return patterns.some((pattern) => pathMatch(pattern, familiarString(reference)) || pathMatch(pattern, familiarName(reference)));
 }
@@ -104,7 +96,7 @@ export function selectImages(
     if (before !== undefined && !(created < before)) continue;
     if (since !== undefined && !(created > since)) continue;
     if (until !== undefined && !(created < until)) continue;
-    if (filters.label !== undefined && !labelsMatch(image.config.config?.Labels ?? {}, filters.label)) continue;
+    if (filters.label !== undefined && !hasAllLabels(image.config.config?.Labels ?? {}, filters.label)) continue;
     const shown = patterns.length === 0 ? candidate.references : candidate.references.filter((reference) => referenceMatches(patterns, reference));
     const repoTags = shown.filter((reference) => reference.tag !== undefined).map(familiarString);
     const repoDigests = shown.filter((reference) => reference.digest !== undefined).map(familiarString);

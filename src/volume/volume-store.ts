@@ -12,7 +12,8 @@ import { directorySize } from '../common/directory-size.js';
 import { conflict, invalidArgument, notFound } from '../common/errors.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
 import { ANONYMOUS_LABEL } from './mount-config.js';
-import { type Filters, PRUNE_FILTERS, filterBoolean, hasLabel, validateFilters, volumeListFilter } from './volume-filters.js';
+import { checkFilterKeys, pruneLabelsMatch } from '../common/label-filter.js';
+import { type Filters, PRUNE_FILTERS, filterBoolean, volumeListFilter } from './volume-filters.js';
 
 /** A volume as the API shows it (docker's volume.Volume). */
 export interface Volume {
@@ -184,16 +185,14 @@ export class VolumeStore {
    * unless `all=true` or the client's API is older than 1.42 (`allByDefault`).
    */
   async prune(filters: Filters, options: { allByDefault: boolean }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
-    validateFilters(filters, PRUNE_FILTERS);
+    checkFilterKeys(filters, PRUNE_FILTERS);
     const allValues = (filters.all ?? []).map((value) => filterBoolean('all', value));
     const all = allValues.length ? allValues.some(Boolean) : options.allByDefault;
     const report = { VolumesDeleted: [] as string[], SpaceReclaimed: 0 };
     for (const metadata of [...this.volumes.values()]) {
       const labels = metadata.Labels ?? {};
       if (!all && !Object.hasOwn(labels, ANONYMOUS_LABEL)) continue;
-      if (!(filters.label ?? []).every((spec) => hasLabel(labels, spec))) continue;
-      const excluded = filters['label!'] ?? [];
-      if (excluded.length && excluded.every((spec) => hasLabel(labels, spec))) continue;
+      if (!pruneLabelsMatch(labels, filters)) continue;
       if (this.hooks.usersOf(metadata.Name).length) continue;
       const size = await directorySize(this.dataPath(metadata.Name));
       try {

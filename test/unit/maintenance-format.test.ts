@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { isYes } from '../../src/cli/confirm.js';
 import { renderSummary } from '../../src/cli/format/disk-usage.js';
 import { containerPruneOutcome, imagePruneOutcome, reclaimedLine } from '../../src/cli/format/prune.js';
-import { pruneLabelsMatch } from '../../src/engine/prune.js';
+import { checkFilterKeys, hasAllLabels, pruneLabelsMatch } from '../../src/common/label-filter.js';
 
 describe('prune label filters', () => {
   it('need every label= spec and refuse when every label! spec matches', () => {
@@ -16,6 +16,19 @@ describe('prune label filters', () => {
     assert.equal(pruneLabelsMatch(labels, { 'label!': ['app=web'] }), false);
     assert.equal(pruneLabelsMatch(labels, { 'label!': ['app=db'] }), true);
     assert.equal(pruneLabelsMatch(labels, { 'label!': ['app', 'missing'] }), true);
+  });
+
+  it('count only the labels an object has, never names of its prototype', () => {
+    assert.equal(hasAllLabels({ app: 'web' }, ['app', 'app=web']), true);
+    assert.equal(hasAllLabels({ app: 'web' }, ['toString']), false);
+    assert.equal(hasAllLabels({ app: 'web' }, ['constructor=Object']), false);
+    assert.equal(hasAllLabels({ 'a=b': 'c' }, ['a=b=c']), false);
+    assert.equal(hasAllLabels({ a: 'b=c' }, ['a=b=c']), true);
+  });
+
+  it('refuse a filter the endpoint does not know', () => {
+    assert.doesNotThrow(() => checkFilterKeys({ label: ['x'] }, ['label', 'until']));
+    assert.throws(() => checkFilterKeys({ nonsense: ['1'] }, ['label']), /invalid filter 'nonsense'/);
   });
 });
 
