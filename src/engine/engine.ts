@@ -59,7 +59,9 @@ export class Engine {
     const cgroups = await prepareCgroupLayout({ repair: config['fix-cgroup-layout'] });
     for (const repair of cgroups.repairs) log(`cgroups: ${repair}`);
     for (const problem of cgroups.problems) log(`cgroups: ${problem}`);
-    const seccomp = await detectSeccompHost();
+    // What berthd itself may do: whether the kernel filters system calls, which capabilities it can grant.
+    const procStatus = await readFile('/proc/self/status', 'utf8').catch(() => '');
+    const seccomp = detectSeccompHost(procStatus);
     if (!seccomp.available) log('seccomp: not enabled in this kernel; containers run without the default profile');
     const warnings: string[] = [];
     const runtimes = new Map<string, OciRuntime>();
@@ -101,7 +103,7 @@ export class Engine {
       usersOf: (name) => containers?.containersUsingVolume(name) ?? [],
       onEvent: (action, name, attributes) => events.publish('volume', action, name, attributes),
     });
-    const grantableCapabilities = boundingSetOf(await readFile('/proc/self/status', 'utf8'));
+    const grantableCapabilities = boundingSetOf(procStatus);
     containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, seccomp, grantableCapabilities }, images, volumes, events);
     await containers.load();
     const execs = new ExecService(containers, paths);
