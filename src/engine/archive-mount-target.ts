@@ -20,16 +20,15 @@ export function mountTarget(mounts: readonly MountPoint[], path: string): MountT
   const absolute = absoluteContainerPath(path);
   const cleaned = posix.normalize(absolute);
   const trimmed = cleaned.length > 1 ? cleaned.replace(/\/(\.)?$/, '') : cleaned;
-  let best: MountPoint | undefined;
+  let best: { mount: MountPoint; destination: string } | undefined;
   for (const mount of mounts) {
     if (mount.Type === 'tmpfs') continue;
     const destination = posix.normalize(mount.Destination).replace(/(.)\/$/, '$1');
     const inside = trimmed === destination || trimmed.startsWith(destination === '/' ? '/' : `${destination}/`);
-    if (inside && (!best || destination.length > posix.normalize(best.Destination).length)) best = mount;
+    if (inside && (!best || destination.length > best.destination.length)) best = { mount, destination };
   }
   if (!best) return undefined;
-  const destination = posix.normalize(best.Destination).replace(/(.)\/$/, '$1');
-  const rest = trimmed.slice(destination === '/' ? 0 : destination.length) || '/';
+  const rest = trimmed.slice(best.destination === '/' ? 0 : best.destination.length) || '/';
   const suffix = absolute.endsWith('/.') ? '/.' : absolute.endsWith('/') && rest !== '/' ? '/' : '';
-  return { mount: best, path: rest === '/' && suffix === '/.' ? '/.' : `${rest}${suffix}` };
+  return { mount: best.mount, path: rest === '/' && suffix === '/.' ? '/.' : `${rest}${suffix}` };
 }
