@@ -68,7 +68,11 @@ export class ExecService implements ExecApi {
     const request = exec.request;
     const tty = options.tty ?? request.Tty ?? false;
     const rootfs = `${this.paths.dir(record.Id)}/rootfs/merged`;
-    const user = await resolveUser(rootfs, request.User || record.Config.User);
+    const dir = this.paths.execDir(execId);
+    const [user] = await Promise.all([resolveUser(rootfs, request.User || record.Config.User), mkdir(dir, { recursive: true })]).catch(async (error: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    });
     const caps = this.containers.capabilitiesOf(record.HostConfig, request.Privileged ?? false);
     const size = tty ? consoleSize(request.ConsoleSize) : undefined;
     const processSpec = {
@@ -82,8 +86,6 @@ export class ExecService implements ExecApi {
       // The container's seccomp filter is not set here: the runtime applies the container's own to every exec.
       noNewPrivileges: parseSecurityOpts(record.HostConfig.SecurityOpt).noNewPrivileges,
     };
-    const dir = this.paths.execDir(execId);
-    await mkdir(dir, { recursive: true });
     const processFile = join(dir, 'process.json');
     await writeFile(processFile, JSON.stringify(processSpec), { mode: 0o600 });
     exec.Running = true;

@@ -1,4 +1,5 @@
-import { access, readFile, realpath } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { internal, invalidArgument } from '../common/errors.js';
 import { mount, MNT_DETACH, umount2 } from '../sys/libc.js';
 
@@ -68,22 +69,18 @@ export async function mountOverlay(spec: OverlaySpec, target: string): Promise<v
   }
 }
 
-function unescapeMountinfo(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-}
-
+/**
+ * Whether something is mounted on `path`: a mount point sits on another device than its
+ * parent directory. Two stats, where reading /proc/self/mountinfo grew with every
+ * running container's mount.
+ */
 export async function isMountpoint(path: string): Promise<boolean> {
-  let resolved: string;
   try {
-    resolved = await realpath(path);
+    const [own, parent] = await Promise.all([stat(path), stat(dirname(path))]);
+    return own.dev !== parent.dev || own.ino === parent.ino;
   } catch {
     return false;
   }
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  return mountinfo.split('\n').some((line) => {
-    const fields = line.split(' ');
-    return fields.length > 4 && unescapeMountinfo(fields[4]!) === resolved;
-  });
 }
 
 /** Unmounts `target` if mounted; when it is busy, detaches it lazily so removal can go on. */

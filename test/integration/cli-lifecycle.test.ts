@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isRoot, REPO, TestDaemon } from '../helpers/daemon.js';
@@ -67,6 +68,11 @@ describe('container lifecycle through the berth CLI', { skip: !isRoot && 'needs 
       assert.equal(daemon.berth(['exec', '-i', id, 'cat'], { input: 'piped\n' }).stdout, 'piped\n');
       const missing = daemon.berth(['exec', id, 'no-such-thing']);
       assert.equal(missing.status, 127, missing.stderr);
+      const ghost = daemon.berth(['exec', '-u', 'ghost', id, 'true']);
+      assert.equal(ghost.status, 1, ghost.stderr);
+      assert.match(ghost.stderr, /unable to find user ghost/);
+      const execDirs = join(daemon.execRoot, 'exec');
+      assert.deepEqual(existsSync(execDirs) ? readdirSync(execDirs) : [], [], 'a refused exec leaves no exec directory');
       const top = daemon.berth(['top', id]);
       assert.match(top.stdout, /sleep 300/);
     } finally {
