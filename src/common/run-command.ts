@@ -1,4 +1,5 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { spawnChild } from '../sys/spawn-child.js';
 
 export interface CommandResult {
   code: number;
@@ -6,27 +7,19 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a program to completion and collects its output; never throws for a non-zero exit. */
-export function runCommand(file: string, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const input = options.input;
-    const child = spawn(file, args, { ...options, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      resolve({
-        code: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-    if (input !== undefined) {
-      // A program may exit without reading its input: that is its answer, not our error.
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(input);
-    }
-  });
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Runs a program (looked up in PATH) to completion with no input and collects its output;
+ * never throws for a non-zero exit (a signal's death is 128). Started by posix_spawn: these
+ * are the runtime's commands on every container operation (see spawn-child.ts).
+ */
+export async function runCommand(file: string, args: string[]): Promise<CommandResult> {
+  const child = spawnChild([file, ...args], { stdio: ['null', 'pipe', 'pipe'] });
+  const [stdout, stderr, status] = await Promise.all([readAll(child.pipes.get(1)!), readAll(child.pipes.get(2)!), child.exited]);
+  return { code: status.code ?? 128, stdout, stderr };
 }

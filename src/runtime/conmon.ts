@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, errnoCode, internal } from '../common/errors.js';
+import { spawnChild } from '../sys/spawn-child.js';
 import type { OciRuntime } from './oci-runtime.js';
 
 export const CONMON_PATH = '/usr/bin/conmon';
@@ -59,11 +59,20 @@ export function conmonCreate(options: ConmonCreateOptions): Promise<number> {
     ...(options.exec ? ['-e', '--exec-process-spec', options.exec.processSpec] : []),
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(CONMON_PATH, args, {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { _OCI_SYNCPIPE: '3', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-      detached: true,
-    });
+    let child;
+    try {
+      // conmon runs at every start: posix_spawn spares berthd a fork (see spawn-child.ts).
+      child = spawnChild([CONMON_PATH, ...args], {
+        stdio: ['null', 'null', 'pipe', 'pipe'],
+        env: { _OCI_SYNCPIPE: '3', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+        newSession: true,
+      });
+    } catch (error) {
+      reject(internal(`cannot start conmon: ${(error as Error).message}`, error));
+      return;
+    }
+    const stderrPipe = child.pipes.get(2)!;
+    const syncPipe = child.pipes.get(3)!;
     let stderr = '';
     let sync = '';
     let settled = false;
@@ -71,14 +80,12 @@ export function conmonCreate(options: ConmonCreateOptions): Promise<number> {
       if (settled) return;
       settled = true;
       // The sync pipe stays open for the session's life; we only needed its first message.
-      child.stdio[3]?.destroy();
-      child.stderr?.destroy();
+      syncPipe.destroy();
+      stderrPipe.destroy();
       if (error) reject(error);
       else resolve(pid!);
     };
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (error) => finish(internal(`cannot start conmon: ${error.message}`, error)));
-    const syncPipe = child.stdio[3]!;
+    stderrPipe.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     syncPipe.on('data', (chunk: Buffer) => {
       sync += chunk.toString();
       const newline = sync.indexOf('\n');
@@ -96,7 +103,6 @@ export function conmonCreate(options: ConmonCreateOptions): Promise<number> {
     syncPipe.on('end', () => {
       setTimeout(() => finish(internal(`conmon exited before the container was created: ${stderr.trim() || 'no message'}`)), 20);
     });
-    child.unref();
   });
 }
 

@@ -4,7 +4,8 @@ import * as util from 'node:util';
 /**
  * The few libc calls Node's fs lacks: mknod (device nodes, fifos, overlay whiteouts), the
  * l*xattr family (binary values such as security.capability, overlay's trusted.* attributes),
- * and mount/umount2 (a syscall instead of spawning mount(8) at every container start).
+ * mount/umount2 (a syscall instead of spawning mount(8) at every container start), and
+ * posix_spawn with the pipes and waitpid around it (see spawn-child.ts for why).
  * koffi is loaded on first use so that commands which never touch these keep a fast start-up.
  * Calls are synchronous: each is one short syscall, cheaper than a round trip to a worker thread.
  */
@@ -17,6 +18,21 @@ interface LibcBindings {
   mount: (source: string, target: string, fstype: string, flags: number, data: string) => number;
   umount2: (target: string, flags: number) => number;
   malloc_trim: (pad: number) => number;
+  posix_spawnp: (pid: number[], file: string, actions: Buffer, attributes: Buffer, argv: (string | null)[], envp: (string | null)[]) => number;
+  posix_spawn_file_actions_init: (actions: Buffer) => number;
+  posix_spawn_file_actions_adddup2: (actions: Buffer, fd: number, target: number) => number;
+  posix_spawn_file_actions_addopen: (actions: Buffer, fd: number, path: string, flags: number, mode: number) => number;
+  posix_spawn_file_actions_destroy: (actions: Buffer) => number;
+  posix_spawnattr_init: (attributes: Buffer) => number;
+  posix_spawnattr_setflags: (attributes: Buffer, flags: number) => number;
+  posix_spawnattr_setsigmask: (attributes: Buffer, set: Buffer) => number;
+  posix_spawnattr_setsigdefault: (attributes: Buffer, set: Buffer) => number;
+  posix_spawnattr_destroy: (attributes: Buffer) => number;
+  sigemptyset: (set: Buffer) => number;
+  sigfillset: (set: Buffer) => number;
+  pipe2: (fds: number[], flags: number) => number;
+  close: (fd: number) => number;
+  waitpid: (pid: number, status: number[], options: number) => number;
   errno: () => number;
 }
 
@@ -35,6 +51,21 @@ function libc(): LibcBindings {
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: lib.func('int umount2(const char *target, int flags)'),
     malloc_trim: lib.func('int malloc_trim(size_t pad)'),
+    posix_spawnp: lib.func('int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)'),
+    posix_spawn_file_actions_init: lib.func('int posix_spawn_file_actions_init(void *actions)'),
+    posix_spawn_file_actions_adddup2: lib.func('int posix_spawn_file_actions_adddup2(void *actions, int fd, int target)'),
+    posix_spawn_file_actions_addopen: lib.func('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int flags, uint32_t mode)'),
+    posix_spawn_file_actions_destroy: lib.func('int posix_spawn_file_actions_destroy(void *actions)'),
+    posix_spawnattr_init: lib.func('int posix_spawnattr_init(void *attributes)'),
+    posix_spawnattr_setflags: lib.func('int posix_spawnattr_setflags(void *attributes, short flags)'),
+    posix_spawnattr_setsigmask: lib.func('int posix_spawnattr_setsigmask(void *attributes, const void *set)'),
+    posix_spawnattr_setsigdefault: lib.func('int posix_spawnattr_setsigdefault(void *attributes, const void *set)'),
+    posix_spawnattr_destroy: lib.func('int posix_spawnattr_destroy(void *attributes)'),
+    sigemptyset: lib.func('int sigemptyset(void *set)'),
+    sigfillset: lib.func('int sigfillset(void *set)'),
+    pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
+    close: lib.func('int close(int fd)'),
+    waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
     errno: () => koffi.errno(),
   };
   return bindings;
@@ -143,4 +174,78 @@ export function umount2(target: string, flags = 0): void {
 /** malloc_trim(3): hands the free memory of every malloc arena back to the kernel. */
 export function mallocTrim(): void {
   libc().malloc_trim(0);
+}
+
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+const O_CLOEXEC = 0o2000000;
+const WNOHANG = 1;
+/** glibc's posix_spawn flags. */
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const POSIX_SPAWN_SETSID = 0x80;
+/** Room for glibc's posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
+const SPAWN_STRUCT_BYTES = 512;
+
+/** A pipe whose both ends close on exec: [read end, write end]. */
+export function pipe(): [number, number] {
+  const fds = [-1, -1];
+  if (libc().pipe2(fds, O_CLOEXEC) !== 0) throw systemError(libc().errno(), 'pipe2', '');
+  return [fds[0]!, fds[1]!];
+}
+
+export function closeFd(fd: number): void {
+  libc().close(fd);
+}
+
+/** What one of the child's descriptors is: /dev/null for reading or writing, or one of ours. */
+export type ChildFd = 'null-read' | 'null-write' | number;
+
+/**
+ * posix_spawnp(3): starts `argv[0]` (looked up in PATH) with `fds[i]` as its descriptor i and
+ * every other descriptor closed (all of ours are close-on-exec), every signal back to its
+ * default and none blocked, as Node's spawn leaves them; `newSession` runs it in a session of
+ * its own (setsid). Returns the pid; a program that cannot be run throws (ENOENT, EACCES).
+ */
+export function posixSpawn(argv: string[], env: string[], fds: ChildFd[], newSession: boolean): number {
+  const calls = libc();
+  const actions = Buffer.alloc(SPAWN_STRUCT_BYTES);
+  const attributes = Buffer.alloc(SPAWN_STRUCT_BYTES);
+  const signals = Buffer.alloc(SPAWN_STRUCT_BYTES);
+  calls.posix_spawn_file_actions_init(actions);
+  calls.posix_spawnattr_init(attributes);
+  try {
+    fds.forEach((source, target) => {
+      if (source === 'null-read') calls.posix_spawn_file_actions_addopen(actions, target, '/dev/null', O_RDONLY, 0);
+      else if (source === 'null-write') calls.posix_spawn_file_actions_addopen(actions, target, '/dev/null', O_WRONLY, 0);
+      // dup2 onto itself would keep close-on-exec; glibc clears it for that case, as POSIX 2024 asks.
+      else calls.posix_spawn_file_actions_adddup2(actions, source, target);
+    });
+    calls.sigfillset(signals);
+    calls.posix_spawnattr_setsigdefault(attributes, signals);
+    calls.sigemptyset(signals);
+    calls.posix_spawnattr_setsigmask(attributes, signals);
+    calls.posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0));
+    const pid = [0];
+    const failure = calls.posix_spawnp(pid, argv[0]!, actions, attributes, [...argv, null], [...env, null]);
+    if (failure !== 0) throw systemError(failure, 'posix_spawnp', argv[0]!);
+    return pid[0]!;
+  } finally {
+    calls.posix_spawn_file_actions_destroy(actions);
+    calls.posix_spawnattr_destroy(attributes);
+  }
+}
+
+/** How a child ended: its exit code, or the signal that killed it. */
+export type WaitStatus = { code: number; signal?: undefined } | { code?: undefined; signal: number };
+
+/** waitpid(pid, WNOHANG): the child's end if it has ended (and is now reaped), else undefined. */
+export function reapChild(pid: number): WaitStatus | undefined {
+  const status = [0];
+  const reaped = libc().waitpid(pid, status, WNOHANG);
+  if (reaped === 0) return undefined;
+  // ECHILD: reaped already, or never ours. Nothing is left to wait for.
+  if (reaped < 0) return { code: 255 };
+  const raw = status[0]!;
+  return (raw & 0x7f) === 0 ? { code: (raw >> 8) & 0xff } : { signal: raw & 0x7f };
 }
