@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { watch as fsWatch } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
@@ -18,6 +16,7 @@ import { containerEnv } from './container-spec.js';
 import { emptyOutput, selectOutput } from './log-output.js';
 import { mergeEnv } from './create-config.js';
 import { parseSecurityOpts } from './security-opts.js';
+import { type SpawnedChild, spawnChild } from '../sys/spawn-child.js';
 import { resolveUser } from './user.js';
 import type { ExecApi, ExecCreateRequest, ExecSession, OutputChunk } from './types.js';
 
@@ -102,42 +101,46 @@ export class ExecService implements ExecApi {
     if (tty) return this.startWithTerminal(exec, { runtime, record, dir, processFile, detach: options.detach, finish });
 
     const stdinWanted = (request.AttachStdin ?? false) && !options.detach;
-    const child = spawn(runtime.path, runtime.execArgs(record.Id, processFile, {}), {
-      stdio: [stdinWanted ? 'pipe' : 'ignore', options.detach ? 'ignore' : 'pipe', options.detach ? 'ignore' : 'pipe'],
-      detached: options.detach,
-    });
-    exec.Pid = child.pid ?? 0;
+    const piped = !options.detach;
+    let child: SpawnedChild;
+    try {
+      child = spawnChild([runtime.path, ...runtime.execArgs(record.Id, processFile, {})], {
+        stdio: [stdinWanted ? 'pipe' : 'null', piped ? 'pipe' : 'null', piped ? 'pipe' : 'null'],
+        newSession: options.detach,
+      });
+    } catch {
+      return { tty: false, output: emptyOutput(), exitCode: Promise.resolve(finish(126)), close: () => {} };
+    }
+    exec.Pid = child.pid;
+    const stdout = child.pipes.get(1);
+    const stderr = child.pipes.get(2);
     // The runtime's own failure to exec (exit 255) is told apart by its message, as docker maps it.
     let runtimeMessage = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
+    stderr?.on('data', (chunk: Buffer) => {
       if (runtimeMessage.length < 4096) runtimeMessage += chunk.toString();
     });
-    const exitCode = new Promise<number>((resolve) => {
-      child.on('error', () => resolve(finish(126)));
-      child.on('close', (code, signal) => {
-        if (code === 255) {
-          const failure = runtimeFailureExitCode(runtimeMessage);
-          if (failure !== undefined) return resolve(finish(failure));
-        }
-        resolve(finish(code ?? (signal ? 128 + signalNumber(signal) : 1)));
-      });
+    const outputsClosed = [stdout, stderr].map((stream) => stream && new Promise((resolve) => stream.once('close', resolve)));
+    const exitCode = Promise.all([child.exited, ...outputsClosed]).then(([status]) => {
+      if (status.code === 255) {
+        const failure = runtimeFailureExitCode(runtimeMessage);
+        if (failure !== undefined) return finish(failure);
+      }
+      return finish(status.code !== undefined ? status.code : 128 + status.signal);
     });
-    if (options.detach) {
-      child.unref();
-      return { tty: false, output: emptyOutput(), exitCode, close: () => {} };
-    }
-    child.stdin?.on('error', () => {});
+    if (!stdout || !stderr) return { tty: false, output: emptyOutput(), exitCode, close: () => {} };
+    const stdin = child.input;
+    stdin?.on('error', () => {});
     return {
       tty: false,
       detachKeys: request.DetachKeys,
-      ...(child.stdin ? { stdin: child.stdin } : {}),
+      ...(stdin ? { stdin } : {}),
       output: untilExit(mergeStreams([
-        { stream: 'stdout', source: child.stdout! },
-        { stream: 'stderr', source: child.stderr! },
+        { stream: 'stdout', source: stdout },
+        { stream: 'stderr', source: stderr },
       ]), exitCode),
       exitCode,
       close: () => {
-        child.stdin?.destroy();
+        stdin?.destroy();
       },
     };
   }
@@ -228,10 +231,6 @@ export class ExecService implements ExecApi {
       Pid: exec.Pid,
     };
   }
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return (osConstants.signals as Record<string, number>)[signal] ?? 0;
 }
 
 /** Ends the output only once the exit code is known, so a client that inspects the exec next sees it. */

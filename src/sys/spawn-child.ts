@@ -1,6 +1,6 @@
 /**
- * Starting the short-lived programs berthd runs on every container operation (the runtime's
- * start, kill, delete and state; conmon) through posix_spawn instead of Node's spawn. libuv
+ * Starting the programs berthd runs on every container operation (the runtime's start, kill,
+ * delete, state and exec; conmon) through posix_spawn instead of Node's spawn. libuv
  * forks berthd for each child: copying the page tables of a ~90 MB process, then taking
  * copy-on-write faults on them, cost ~2.5 ms of the event loop per child here (6.2 ms per
  * `crun --version` through Node's spawn against 3.8 ms through posix_spawn, which uses
@@ -12,15 +12,15 @@
  * merged with another.
  */
 import { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { type ChildFd, closeFd, pipe, posixSpawn, reapChild, type WaitStatus } from './libc.js';
 
 export type { WaitStatus } from './libc.js';
 
 export interface ChildOptions {
   /**
-   * The child's descriptors 0..n: 'null' for /dev/null, 'pipe' for a pipe the child writes
-   * and we read. Children that read our data are left to Node's spawn.
+   * The child's descriptors 0..n: 'null' for /dev/null, 'pipe' for a pipe: the child's
+   * input for descriptor 0, which we write, and its output for the others, which we read.
    */
   stdio: ('null' | 'pipe')[];
   env?: NodeJS.ProcessEnv;
@@ -30,8 +30,10 @@ export interface ChildOptions {
 
 export interface SpawnedChild {
   pid: number;
-  /** Our read end of each pipe, by the child's descriptor number. */
+  /** Our read end of each output pipe, by the child's descriptor number. */
   pipes: Map<number, Readable>;
+  /** Our write end of the child's input, when descriptor 0 is a pipe. */
+  input?: Writable;
   exited: Promise<WaitStatus>;
 }
 
@@ -63,27 +65,33 @@ export function spawnChild(argv: string[], options: ChildOptions): SpawnedChild 
     process.on('SIGCHLD', reapEnded);
     listening = true;
   }
-  const readEnds = new Map<number, number>();
-  const writeEnds: number[] = [];
+  /** Our ends, by the child's descriptor number; the child's ends are closed here once it has them. */
+  const ours = new Map<number, number>();
+  const theirs: number[] = [];
   let pid: number;
   try {
     const fds: ChildFd[] = options.stdio.map((kind, fd) => {
       if (kind === 'null') return fd === 0 ? 'null-read' : 'null-write';
       const [read, write] = pipe();
-      readEnds.set(fd, read);
-      writeEnds.push(write);
-      return write;
+      const [mine, child] = fd === 0 ? [write, read] : [read, write];
+      ours.set(fd, mine);
+      theirs.push(child);
+      return child;
     });
     pid = posixSpawn(argv, environment(options.env ?? process.env), fds, options.newSession ?? false);
   } catch (error) {
-    for (const fd of readEnds.values()) closeFd(fd);
+    for (const fd of ours.values()) closeFd(fd);
     throw error;
   } finally {
-    for (const fd of writeEnds) closeFd(fd);
+    for (const fd of theirs) closeFd(fd);
   }
   const exited = new Promise<WaitStatus>((resolve) => awaited.set(pid, resolve));
   keepAlive ??= setInterval(reapEnded, 1000);
   const pipes = new Map<number, Readable>();
-  for (const [fd, read] of readEnds) pipes.set(fd, new Socket({ fd: read, readable: true, writable: false }));
-  return { pid, pipes, exited };
+  let input: Writable | undefined;
+  for (const [fd, end] of ours) {
+    if (fd === 0) input = new Socket({ fd: end, readable: false, writable: true });
+    else pipes.set(fd, new Socket({ fd: end, readable: true, writable: false }));
+  }
+  return { pid, pipes, ...(input ? { input } : {}), exited };
 }

@@ -30,6 +30,14 @@ describe('spawnChild (posix_spawn)', () => {
     assert.deepEqual({ out, err, three, status }, { out: 'out\n', err: 'err\n', three: 'three\n', status: { code: 7 } });
   });
 
+  it("feeds the child's input through a pipe on descriptor 0", async () => {
+    const child = spawnChild(['cat'], { stdio: ['pipe', 'pipe', 'null'] });
+    assert.ok(child.input);
+    child.input.end('through cat\n');
+    const [out, status] = await Promise.all([text(child.pipes.get(1)), child.exited]);
+    assert.deepEqual({ out, status }, { out: 'through cat\n', status: { code: 0 } });
+  });
+
   it('tells the signal that ended a child', async () => {
     const child = spawnChild(['sh', '-c', 'kill -TERM $$'], { stdio: ['null', 'null', 'null'] });
     assert.deepEqual(await child.exited, { signal: 15 });
