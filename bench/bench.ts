@@ -155,7 +155,8 @@ async function main(): Promise<void> {
       continue;
     }
     importBusybox(peer);
-    const monitor = peer === 'docker' ? 'containerd-shim-runc-v2' : 'conmon';
+    // pgrep -x matches the kernel's 15-character process name: containerd-shim-runc-v2 is seen as containerd-shim.
+    const monitor = peer === 'docker' ? 'containerd-shim' : 'conmon';
     const daemonPid = peer === 'docker' ? pidsOf('dockerd')[0] : undefined;
     // A peer that cannot run containers on this host (podman's rlimits without CAP_SYS_RESOURCE) is reported, not fatal.
     try {
