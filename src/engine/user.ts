@@ -39,8 +39,10 @@ const NUMERIC = /^\d+$/;
  */
 export async function resolveUser(root: string, spec: string): Promise<ProcessUser & { home: string }> {
   const [userPart = '', groupPart] = spec === '' ? ['0'] : spec.split(':');
-  const passwd = parsePasswd(await readInRoot(root, '/etc/passwd'));
-  const groups = parseGroup(await readInRoot(root, '/etc/group'));
+  // Read side by side: each is a walk of the path plus a read, about half a millisecond.
+  const [passwdText, groupText] = await Promise.all([readInRoot(root, '/etc/passwd'), readInRoot(root, '/etc/group')]);
+  const passwd = parsePasswd(passwdText);
+  const groups = parseGroup(groupText);
   let uid: number;
   let gid = 0;
   let home = '/';
