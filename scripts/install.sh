@@ -56,18 +56,7 @@ echo "install.sh: build"
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
 git rev-parse --short HEAD > dist/BUILD 2>/dev/null || echo dev > dist/BUILD
 
-# The commands are tiny launchers with the chosen Node in their #! line (no shell
-# in between) that turn on Node's compile cache before loading berth.
-write_launcher() {
-  cat > "/usr/local/bin/$1" <<LAUNCHER
-#!$NODE
-require('node:module').enableCompileCache?.();
-import('$ROOT/dist/src/$2');
-LAUNCHER
-  chmod 755 "/usr/local/bin/$1"
-}
-write_launcher berth cli/main.js
-write_launcher berthd daemon/main.js
+"$NODE" dist/src/tools/write-launchers.js /usr/local/bin
 echo "$NODE" > dist/NODE
 
 echo "install.sh: busybox:latest (offline, from Debian's busybox-static)"

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { trimWhenQuiet } from './trim-when-quiet.js';
+import { exitNow } from '../sys/libc.js';
 import { DEFAULT_CONFIG_FILE, loadDaemonConfig, type DaemonConfig } from '../engine/daemon-config.js';
 import { BERTH_VERSION } from '../engine/system-info.js';
 
@@ -119,8 +120,9 @@ async function main(): Promise<void> {
     log(`${signal}: stopping; containers keep running and are adopted at the next start`);
     server.close();
     engine.close();
-    void Promise.all([...sockets.map((path) => rm(path, { force: true })), rm(pidFile, { force: true })]).finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 2000).unref();
+    // exitNow, not process.exit: see libc.ts. What berthd writes to stderr is written synchronously.
+    void Promise.all([...sockets.map((path) => rm(path, { force: true })), rm(pidFile, { force: true })]).finally(() => exitNow(0));
+    setTimeout(() => exitNow(0), 2000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

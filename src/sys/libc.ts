@@ -33,6 +33,7 @@ interface LibcBindings {
   pipe2: (fds: number[], flags: number) => number;
   close: (fd: number) => number;
   waitpid: (pid: number, status: number[], options: number) => number;
+  _exit: (status: number) => void;
   errno: () => number;
 }
 
@@ -66,6 +67,7 @@ function libc(): LibcBindings {
     pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
     close: lib.func('int close(int fd)'),
     waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
+    _exit: lib.func('void _exit(int status)'),
     errno: () => koffi.errno(),
   };
   return bindings;
@@ -248,4 +250,14 @@ export function reapChild(pid: number): WaitStatus | undefined {
   if (reaped < 0) return { code: 255 };
   const raw = status[0]!;
   return (raw & 0x7f) === 0 ? { code: (raw >> 8) & 0xff } : { signal: raw & 0x7f };
+}
+
+/**
+ * _exit(2): ends the process at once, without Node's teardown. That teardown can deadlock
+ * when a background compile job waits for a garbage collection the exiting main thread never
+ * runs (nodejs/node#54918); a daemon whose state is already on disk has nothing to tear down.
+ */
+export function exitNow(status: number): never {
+  libc()._exit(status);
+  throw new Error('_exit returned');
 }

@@ -3,11 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CLI_NODE_FLAGS } from '../../src/tools/cli-node-flags.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO = resolve(import.meta.dirname, '../../..');
 const DIST = join(REPO, 'dist/src');
 const NODE = process.execPath;
+/** The berth CLI as its installed launcher runs it: this Node with the CLI's V8 flags. */
+export const BERTH_CLI = [NODE, ...CLI_NODE_FLAGS, join(DIST, 'cli/main.js')];
 
 export const isRoot = process.getuid?.() === 0;
 export const hasDockerCli = spawnSync('docker', ['--version']).status === 0;
@@ -118,7 +121,7 @@ export class TestDaemon {
 
   /** Runs the berth CLI against this daemon. */
   berth(args: string[], options: { input?: string | Buffer; env?: Record<string, string>; timeout?: number } = {}): CommandResult {
-    return result(spawnSync(NODE, [join(DIST, 'cli/main.js'), ...args], {
+    return result(spawnSync(BERTH_CLI[0]!, [...BERTH_CLI.slice(1), ...args], {
       encoding: 'utf8',
       input: options.input ?? '',
       env: { ...process.env, BERTH_HOST: this.host, DOCKER_HOST: '', ...options.env },
@@ -146,7 +149,7 @@ export class TestDaemon {
 
   /** The berth CLI without blocking this process (see dockerAsync). */
   berthAsync(args: string[], options: { input?: string | Buffer; env?: Record<string, string>; timeout?: number } = {}): Promise<CommandResult> {
-    return runAsync(NODE, [join(DIST, 'cli/main.js'), ...args], { ...process.env, BERTH_HOST: this.host, DOCKER_HOST: '', ...options.env }, options);
+    return runAsync(BERTH_CLI[0]!, [...BERTH_CLI.slice(1), ...args], { ...process.env, BERTH_HOST: this.host, DOCKER_HOST: '', ...options.env }, options);
   }
 
   async stop(): Promise<void> {

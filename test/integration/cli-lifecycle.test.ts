@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { isRoot, REPO, TestDaemon } from '../helpers/daemon.js';
+import { BERTH_CLI, isRoot, TestDaemon } from '../helpers/daemon.js';
 
 const TICKER = ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done'];
 
@@ -223,7 +223,7 @@ async function waitFor(check: () => boolean, timeout = 10_000): Promise<void> {
 /** Runs the CLI without blocking the event loop (for commands that wait). */
 function runCli(daemon: TestDaemon, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO, 'dist/src/cli/main.js'), ...args], { env: { ...process.env, BERTH_HOST: daemon.host } });
+    const child = spawn(BERTH_CLI[0]!, [...BERTH_CLI.slice(1), ...args], { env: { ...process.env, BERTH_HOST: daemon.host } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

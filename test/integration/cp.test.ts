@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hasDockerCli, isRoot, REPO, TestDaemon } from '../helpers/daemon.js';
+import { BERTH_CLI, hasDockerCli, isRoot, TestDaemon } from '../helpers/daemon.js';
 import { writeTar } from '../../src/tar/writer.js';
 
 async function tarOf(entries: Parameters<typeof writeTar>[0]): Promise<Buffer> {
@@ -33,7 +33,7 @@ describe('berth cp and /containers/{id}/archive', { skip: !isRoot && 'needs root
         ...process.env,
         BERTH_HOST: daemon.host,
         DOCKER_HOST: '',
-        BERTH: `${process.execPath} ${join(REPO, 'dist/src/cli/main.js')}`,
+        BERTH: BERTH_CLI.join(' '),
       },
     });
     return { status: run.status ?? 1, stdout: run.stdout, stderr: run.stderr.toString() };

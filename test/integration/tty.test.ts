@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hasDockerCli, isRoot, REPO, TestDaemon } from '../helpers/daemon.js';
+import { BERTH_CLI, hasDockerCli, isRoot, TestDaemon } from '../helpers/daemon.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
@@ -19,7 +19,7 @@ describe('interactive containers with a tty', { skip: (!isRoot && 'needs root') 
   let berth: string;
   before(async () => {
     daemon = await TestDaemon.start();
-    berth = `${process.execPath} ${join(REPO, 'dist/src/cli/main.js')}`;
+    berth = BERTH_CLI.join(' ');
   });
   after(async () => {
     await daemon?.stop();
