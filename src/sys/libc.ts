@@ -4,7 +4,8 @@ import * as util from 'node:util';
 /**
  * The few libc calls Node's fs lacks: mknod (device nodes, fifos, overlay whiteouts), the
  * l*xattr family (binary values such as security.capability, overlay's trusted.* attributes),
- * and mount/umount2 (a syscall instead of spawning mount(8) at every container start).
+ * mount/umount2 (a syscall instead of spawning mount(8) at every container start) and the
+ * inode flags ioctls (chattr's attributes).
  * koffi is loaded on first use so that commands which never touch these keep a fast start-up.
  * Calls are synchronous: each is one short syscall, cheaper than a round trip to a worker thread.
  */
@@ -17,6 +18,7 @@ interface LibcBindings {
   mount: (source: string, target: string, fstype: string, flags: number, data: string) => number;
   umount2: (target: string, flags: number) => number;
   malloc_trim: (pad: number) => number;
+  ioctl: (fd: number, request: number, ...variadic: unknown[]) => number;
   errno: () => number;
 }
 
@@ -35,6 +37,7 @@ function libc(): LibcBindings {
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: lib.func('int umount2(const char *target, int flags)'),
     malloc_trim: lib.func('int malloc_trim(size_t pad)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
     errno: () => koffi.errno(),
   };
   return bindings;
@@ -143,4 +146,22 @@ export function umount2(target: string, flags = 0): void {
 /** malloc_trim(3): hands the free memory of every malloc arena back to the kernel. */
 export function mallocTrim(): void {
   libc().malloc_trim(0);
+}
+
+/** _IOR('f', 1, long) and _IOW('f', 2, long); the kernel reads and writes an int through either. */
+const FS_IOC_GETFLAGS = 0x80086601;
+const FS_IOC_SETFLAGS = 0x40086602;
+
+/** The inode flags of an open file, those chattr(1) shows (FS_IOC_GETFLAGS). */
+export function inodeFlags(fd: number, path: string): number {
+  const flags = Buffer.alloc(4);
+  if (libc().ioctl(fd, FS_IOC_GETFLAGS, 'void *', flags) !== 0) throw systemError(libc().errno(), 'ioctl', path, 'FS_IOC_GETFLAGS');
+  return flags.readInt32LE(0);
+}
+
+/** Sets the inode flags of an open file (FS_IOC_SETFLAGS). */
+export function setInodeFlags(fd: number, flags: number, path: string): void {
+  const value = Buffer.alloc(4);
+  value.writeInt32LE(flags, 0);
+  if (libc().ioctl(fd, FS_IOC_SETFLAGS, 'void *', value) !== 0) throw systemError(libc().errno(), 'ioctl', path, 'FS_IOC_SETFLAGS');
 }
