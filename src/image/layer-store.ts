@@ -9,6 +9,7 @@ import { type Digest, digestHex, parseDigest } from '../store/digest.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
 import { chainIdOf } from './chain-id.js';
 import { applyLayer } from '../tar/apply-layer.js';
+import { markTopDirectory } from '../sys/top-directory.js';
 import { assembleTar, keptBodiesDir } from '../tar/tar-split.js';
 
 /** A compressed form of a layer kept in the blob store, exactly as a registry or archive served it. */
@@ -90,6 +91,7 @@ export class LayerStore {
   private readonly chainLocks = new KeyedMutex();
   private readonly pins = new Map<Digest, number>();
   private readonly tmpDir: string;
+  private tmpDirReady: Promise<void> | undefined;
 
   constructor(
     readonly dir: string,
@@ -100,7 +102,25 @@ export class LayerStore {
 
   /** Removes unpacks interrupted by a crash; call once at start. */
   async removeTemporaries(): Promise<void> {
+    this.tmpDirReady = undefined;
     await rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  /**
+   * The temporary area, where layers are unpacked and removed. Each unpack is a hierarchy of its
+   * own: marked so, the file system places each one apart (see markTopDirectory).
+   */
+  private ensureTmpDir(): Promise<void> {
+    this.tmpDirReady ??= mkdir(this.tmpDir, { recursive: true }).then(
+      () => {
+        markTopDirectory(this.tmpDir);
+      },
+      (error: unknown) => {
+        this.tmpDirReady = undefined;
+        throw error;
+      },
+    );
+    return this.tmpDirReady;
   }
 
   pin(): LayerPin {
@@ -130,6 +150,7 @@ export class LayerStore {
   async unpack(source: Readable): Promise<UnpackedLayer> {
     const dir = join(this.tmpDir, `layer-${randomBytes(8).toString('hex')}`);
     try {
+      await this.ensureTmpDir();
       await mkdir(join(dir, 'diff'), { recursive: true, mode: 0o700 });
       const applied = await applyLayer(source, join(dir, 'diff'), { tarSplit: join(dir, TAR_SPLIT_FILE) });
       return { dir, diffId: parseDigest(applied.diffId), size: applied.size, tarSize: applied.tarSize };
@@ -362,7 +383,7 @@ export class LayerStore {
       if (this.pins.has(chainId)) return undefined;
       const layer = await this.get(chainId);
       if (layer === undefined) return undefined;
-      await mkdir(this.tmpDir, { recursive: true });
+      await this.ensureTmpDir();
       const doomed = join(this.tmpDir, `removing-${randomBytes(8).toString('hex')}`);
       await rename(this.layerDir(chainId), doomed);
       await rm(join(this.linksDir, layer.short), { force: true });

@@ -4,8 +4,9 @@ import * as util from 'node:util';
 /**
  * The few libc calls Node's fs lacks: mknod (device nodes, fifos, overlay whiteouts), the
  * l*xattr family (binary values such as security.capability, overlay's trusted.* attributes),
- * mount/umount2 (a syscall instead of spawning mount(8) at every container start), and
- * posix_spawn with the pipes and waitpid around it (see spawn-child.ts for why).
+ * mount/umount2 (a syscall instead of spawning mount(8) at every container start), the
+ * inode flags ioctls (chattr's attributes), and posix_spawn with the pipes and waitpid around
+ * it (see spawn-child.ts for why).
  * koffi is loaded on first use so that commands which never touch these keep a fast start-up.
  * Calls are synchronous: each is one short syscall, cheaper than a round trip to a worker thread.
  */
@@ -34,6 +35,7 @@ interface LibcBindings {
   close: (fd: number) => number;
   waitpid: (pid: number, status: number[], options: number) => number;
   _exit: (status: number) => void;
+  ioctl: (fd: number, request: number, ...variadic: unknown[]) => number;
   errno: () => number;
 }
 
@@ -68,6 +70,7 @@ function libc(): LibcBindings {
     close: lib.func('int close(int fd)'),
     waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
     _exit: lib.func('void _exit(int status)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
     errno: () => koffi.errno(),
   };
   return bindings;
@@ -260,4 +263,22 @@ export function reapChild(pid: number): WaitStatus | undefined {
 export function exitNow(status: number): never {
   libc()._exit(status);
   throw new Error('_exit returned');
+}
+
+/** _IOR('f', 1, long) and _IOW('f', 2, long); the kernel reads and writes an int through either. */
+const FS_IOC_GETFLAGS = 0x80086601;
+const FS_IOC_SETFLAGS = 0x40086602;
+
+/** The inode flags of an open file, those chattr(1) shows (FS_IOC_GETFLAGS). */
+export function inodeFlags(fd: number, path: string): number {
+  const flags = Buffer.alloc(4);
+  if (libc().ioctl(fd, FS_IOC_GETFLAGS, 'void *', flags) !== 0) throw systemError(libc().errno(), 'ioctl', path, 'FS_IOC_GETFLAGS');
+  return flags.readInt32LE(0);
+}
+
+/** Sets the inode flags of an open file (FS_IOC_SETFLAGS). */
+export function setInodeFlags(fd: number, flags: number, path: string): void {
+  const value = Buffer.alloc(4);
+  value.writeInt32LE(flags, 0);
+  if (libc().ioctl(fd, FS_IOC_SETFLAGS, 'void *', value) !== 0) throw systemError(libc().errno(), 'ioctl', path, 'FS_IOC_SETFLAGS');
 }
