@@ -195,6 +195,9 @@ async function measure(cli: Cli, image: string, work: string): Promise<TransferF
     await cli.run(['rmi', '-f', image]);
     await cli.run(['load', '-q', '-i', plainArchive]);
   });
+  // Nothing stays behind: a later run's registry has another port, and a tag of this one
+  // would keep the layers, making that run's pulls and loads find them all present.
+  await cli.run(['rmi', '-f', image]);
   return { pull: median(pulls), pushKept: median(pushKept), pushFirst: median(pushFirst), save: median(saves), load: median(loads) };
 }
 
