@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, TestDaemon } from '../test/helpers/daemon.js';
+import { BERTH_CLI, REPO, TestDaemon } from '../test/helpers/daemon.js';
 import { median } from './median.js';
 
 interface Engine {
@@ -118,7 +118,6 @@ function importBusybox(command: string): void {
   spawnSync(command, ['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], { input: tar, stdio: ['pipe', 'ignore', 'inherit'] });
 }
 
-
 const ROWS: [keyof Figures, string, string][] = [
   ['versionMs', '`--version` (CLI start)', 'ms'],
   ['runMs', '`run --rm busybox true`', 'ms'],
@@ -137,7 +136,7 @@ async function main(): Promise<void> {
   const daemon = await TestDaemon.start();
   try {
     // The installed launcher (compile cache on) is what users run; the built entry otherwise.
-    const command = existsSync(INSTALLED_CLI) ? [INSTALLED_CLI] : [process.execPath, join(REPO, 'dist/src/cli/main.js')];
+    const command = existsSync(INSTALLED_CLI) ? [INSTALLED_CLI] : BERTH_CLI;
     const berth: Engine = { name: 'berth', command, env: { ...process.env, BERTH_HOST: daemon.host } };
     const daemonPid = Number(readFileSync(join(daemon.execRoot, 'berthd.pid'), 'utf8'));
     results.set('berth', await measure(berth, daemonPid, 'conmon'));

@@ -1,16 +1,10 @@
-import type { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { spawnChild } from '../sys/spawn-child.js';
 
 export interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -20,6 +14,6 @@ async function readAll(stream: Readable): Promise<string> {
  */
 export async function runCommand(file: string, args: string[]): Promise<CommandResult> {
   const child = spawnChild([file, ...args], { stdio: ['null', 'pipe', 'pipe'] });
-  const [stdout, stderr, status] = await Promise.all([readAll(child.pipes.get(1)!), readAll(child.pipes.get(2)!), child.exited]);
+  const [stdout, stderr, status] = await Promise.all([text(child.pipes.get(1)!), text(child.pipes.get(2)!), child.exited]);
   return { code: status.code ?? 128, stdout, stderr };
 }
