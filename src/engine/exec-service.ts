@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { watch as fsWatch } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { conflict, invalidArgument, notFound } from '../common/errors.js';
@@ -68,7 +68,7 @@ export class ExecService implements ExecApi {
     const tty = options.tty ?? request.Tty ?? false;
     const rootfs = `${this.paths.dir(record.Id)}/rootfs/merged`;
     const dir = this.paths.execDir(execId);
-    const [user] = await Promise.all([resolveUser(rootfs, request.User || record.Config.User), mkdir(dir, { recursive: true })]).catch(async (error: unknown) => {
+    const [user, runtimeFile] = await Promise.all([resolveUser(rootfs, request.User || record.Config.User), runtime.executable(), mkdir(dir, { recursive: true })]).catch(async (error: unknown) => {
       await rm(dir, { recursive: true, force: true });
       throw error;
     });
@@ -104,7 +104,8 @@ export class ExecService implements ExecApi {
     const piped = !options.detach;
     let child: SpawnedChild;
     try {
-      child = spawnChild([runtime.path, ...runtime.execArgs(record.Id, processFile, {})], {
+      child = spawnChild([basename(runtime.path), ...runtime.execArgs(record.Id, processFile, {})], {
+        file: runtimeFile,
         stdio: [stdinWanted ? 'pipe' : 'null', piped ? 'pipe' : 'null', piped ? 'pipe' : 'null'],
         newSession: options.detach,
       });

@@ -38,13 +38,13 @@ interface SyncMessage {
  * pipe (fd 3): first the container's pid or -1 with the runtime's error.
  * Resolves with the pid once the runtime has finished creating.
  */
-export function conmonCreate(options: ConmonCreateOptions): Promise<number> {
+export async function conmonCreate(options: ConmonCreateOptions): Promise<number> {
   const args = [
     '--api-version', '1',
     '-c', options.containerId,
     '-u', options.sessionId,
     '-n', options.sessionId,
-    '-r', options.runtime.path,
+    '-r', await options.runtime.executable(),
     ...options.runtime.globalArgs().flatMap((arg) => ['--runtime-arg', arg]),
     '-b', options.bundle,
     '-p', options.pidFile,

@@ -1,7 +1,8 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathExists } from '../common/path-exists.js';
-import { runCommand } from '../common/run-command.js';
+import { type CommandResult, runCommand } from '../common/run-command.js';
 import { internal } from '../common/errors.js';
+import { SealedProgram } from '../sys/sealed-program.js';
 import type { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 export interface RuntimeState {
@@ -17,13 +18,27 @@ export interface RuntimeState {
  * root so berth never sees, nor disturbs, containers of other engines.
  */
 export class OciRuntime {
+  private readonly program: SealedProgram;
+
   constructor(
     readonly name: string,
     readonly path: string,
     readonly root: string,
     /** Filters compiled by earlier creates, for a runtime that takes them back (crun). */
     readonly compiledSeccomp?: SeccompBpfCache,
-  ) {}
+  ) {
+    this.program = new SealedProgram(path);
+  }
+
+  /** What to execute for the runtime: its binary's sealed copy (see sealed-program.ts). */
+  executable(): Promise<string> {
+    return this.program.executable();
+  }
+
+  /** Runs the runtime with its global arguments, under its own name. */
+  private async command(args: string[]): Promise<CommandResult> {
+    return runCommand(await this.executable(), [...this.globalArgs(), ...args], basename(this.path));
+  }
 
   /** Arguments placed before the subcommand: the runtime's state root. */
   globalArgs(): string[] {
@@ -31,7 +46,7 @@ export class OciRuntime {
   }
 
   private async run(args: string[], what: string): Promise<string> {
-    const result = await runCommand(this.path, [...this.globalArgs(), ...args]);
+    const result = await this.command(args);
     if (result.code !== 0) throw internal(`${this.name} ${what}: ${cleanRuntimeMessage(result.stderr)}`);
     return result.stdout;
   }
@@ -60,7 +75,7 @@ export class OciRuntime {
 
   /** The runtime's view of a container, or undefined when it does not know it. */
   async state(id: string): Promise<RuntimeState | undefined> {
-    const result = await runCommand(this.path, [...this.globalArgs(), 'state', id]);
+    const result = await this.command(['state', id]);
     if (result.code !== 0) return undefined;
     return JSON.parse(result.stdout) as RuntimeState;
   }
@@ -71,7 +86,7 @@ export class OciRuntime {
   }
 
   async delete(id: string): Promise<void> {
-    const result = await runCommand(this.path, [...this.globalArgs(), 'delete', '--force', id]);
+    const result = await this.command(['delete', '--force', id]);
     if (result.code !== 0 && !/does not exist|not exist|no such/i.test(result.stderr)) {
       throw internal(`${this.name} delete: ${cleanRuntimeMessage(result.stderr)}`);
     }

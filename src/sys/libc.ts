@@ -5,8 +5,8 @@ import * as util from 'node:util';
  * The few libc calls Node's fs lacks: mknod (device nodes, fifos, overlay whiteouts), the
  * l*xattr family (binary values such as security.capability, overlay's trusted.* attributes),
  * mount/umount2 (a syscall instead of spawning mount(8) at every container start), the
- * inode flags ioctls (chattr's attributes), and posix_spawn with the pipes and waitpid around
- * it (see spawn-child.ts for why).
+ * inode flags ioctls (chattr's attributes), posix_spawn with the pipes and waitpid around
+ * it (see spawn-child.ts for why), and sealed memfds (see sealed-program.ts).
  * koffi is loaded on first use so that commands which never touch these keep a fast start-up.
  * Calls are synchronous: each is one short syscall, cheaper than a round trip to a worker thread.
  */
@@ -36,6 +36,8 @@ interface LibcBindings {
   waitpid: (pid: number, status: number[], options: number) => number;
   _exit: (status: number) => void;
   ioctl: (fd: number, request: number, ...variadic: unknown[]) => number;
+  memfd_create: (name: string, flags: number) => number;
+  fcntl: (fd: number, command: number, ...variadic: unknown[]) => number;
   errno: () => number;
 }
 
@@ -71,6 +73,8 @@ function libc(): LibcBindings {
     waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
     _exit: lib.func('void _exit(int status)'),
     ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
+    memfd_create: lib.func('int memfd_create(const char *name, unsigned int flags)'),
+    fcntl: lib.func('int fcntl(int fd, int command, ...)'),
     errno: () => koffi.errno(),
   };
   return bindings;
@@ -207,12 +211,12 @@ export function closeFd(fd: number): void {
 export type ChildFd = 'null-read' | 'null-write' | number;
 
 /**
- * posix_spawnp(3): starts `argv[0]` (looked up in PATH) with `fds[i]` as its descriptor i and
+ * posix_spawnp(3): starts `file` (looked up in PATH when it has no slash) as `argv` with `fds[i]` as its descriptor i and
  * every other descriptor closed (all of ours are close-on-exec), every signal back to its
  * default and none blocked, as Node's spawn leaves them; `newSession` runs it in a session of
  * its own (setsid). Returns the pid; a program that cannot be run throws (ENOENT, EACCES).
  */
-export function posixSpawn(argv: string[], env: string[], fds: ChildFd[], newSession: boolean): number {
+export function posixSpawn(file: string, argv: string[], env: string[], fds: ChildFd[], newSession: boolean): number {
   const calls = libc();
   const actions = Buffer.alloc(SPAWN_STRUCT_BYTES);
   const attributes = Buffer.alloc(SPAWN_STRUCT_BYTES);
@@ -232,8 +236,8 @@ export function posixSpawn(argv: string[], env: string[], fds: ChildFd[], newSes
     calls.posix_spawnattr_setsigmask(attributes, signals);
     calls.posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0));
     const pid = [0];
-    const failure = calls.posix_spawnp(pid, argv[0]!, actions, attributes, [...argv, null], [...env, null]);
-    if (failure !== 0) throw systemError(failure, 'posix_spawnp', argv[0]!);
+    const failure = calls.posix_spawnp(pid, file, actions, attributes, [...argv, null], [...env, null]);
+    if (failure !== 0) throw systemError(failure, 'posix_spawnp', file);
     return pid[0]!;
   } finally {
     calls.posix_spawn_file_actions_destroy(actions);
@@ -281,4 +285,30 @@ export function setInodeFlags(fd: number, flags: number, path: string): void {
   const value = Buffer.alloc(4);
   value.writeInt32LE(flags, 0);
   if (libc().ioctl(fd, FS_IOC_SETFLAGS, 'void *', value) !== 0) throw systemError(libc().errno(), 'ioctl', path, 'FS_IOC_SETFLAGS');
+}
+
+const MFD_CLOEXEC = 0x1;
+const MFD_ALLOW_SEALING = 0x2;
+const F_ADD_SEALS = 1033;
+const F_GET_SEALS = 1034;
+/** Every seal there is: no more seals, no shrinking, no growing, no writing. */
+export const FULL_SEALS = 0x1 | 0x2 | 0x4 | 0x8;
+
+/** memfd_create(2): an anonymous in-memory file that can be sealed, closed on exec. */
+export function memfdCreate(name: string): number {
+  const fd = libc().memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw systemError(libc().errno(), 'memfd_create', name);
+  return fd;
+}
+
+/** Adds seals to a memfd (F_ADD_SEALS). */
+export function addSeals(fd: number, seals: number, name: string): void {
+  if (libc().fcntl(fd, F_ADD_SEALS, 'int', seals) !== 0) throw systemError(libc().errno(), 'fcntl', name, 'F_ADD_SEALS');
+}
+
+/** The seals of a memfd (F_GET_SEALS). */
+export function sealsOf(fd: number, name: string): number {
+  const seals = libc().fcntl(fd, F_GET_SEALS);
+  if (seals < 0) throw systemError(libc().errno(), 'fcntl', name, 'F_GET_SEALS');
+  return seals;
 }

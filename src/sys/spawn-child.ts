@@ -24,6 +24,8 @@ export interface ChildOptions {
    */
   stdio: ('null' | 'pipe')[];
   env?: NodeJS.ProcessEnv;
+  /** The program to start, when it is not argv[0] (a sealed copy run under its usual name). */
+  file?: string;
   /** Runs the child in a session of its own, as Node's `detached` does. */
   newSession?: boolean;
 }
@@ -58,7 +60,7 @@ function environment(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
 }
 
-/** Starts `argv` (argv[0] looked up in PATH); throws when it cannot be run (ENOENT, EACCES). */
+/** Starts `argv` (`file` or argv[0], looked up in PATH); throws when it cannot be run (ENOENT, EACCES). */
 export function spawnChild(argv: string[], options: ChildOptions): SpawnedChild {
   if (!listening) {
     // Before the first child, so that no child's end goes by unheard.
@@ -78,7 +80,7 @@ export function spawnChild(argv: string[], options: ChildOptions): SpawnedChild 
       theirs.push(child);
       return child;
     });
-    pid = posixSpawn(argv, environment(options.env ?? process.env), fds, options.newSession ?? false);
+    pid = posixSpawn(options.file ?? argv[0]!, argv, environment(options.env ?? process.env), fds, options.newSession ?? false);
   } catch (error) {
     for (const fd of ours.values()) closeFd(fd);
     throw error;

@@ -1,5 +1,6 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isRoot, TestDaemon } from '../helpers/daemon.js';
 
@@ -170,6 +171,24 @@ describe('berth run', { skip: !isRoot && 'needs root' }, () => {
       assert.equal(daemon.berth(['inspect', '-f', '{{.HostConfig.Runtime}}', id]).stdout.trim(), 'crun');
     } finally {
       daemon.berth(['rm', '-f', id]);
+    }
+  });
+
+  test('each runtime runs from a sealed copy berthd holds, not from its file', async () => {
+    for (const runtime of ['crun', 'runc']) {
+      const id = daemon.berth(['run', '-d', '--runtime', runtime, 'busybox', 'sleep', '60']).stdout.trim();
+      try {
+        const conmonPid = readFileSync(join(daemon.dataRoot, 'containers', id, 'conmon.pid'), 'utf8').trim();
+        const conmonArgs = readFileSync(`/proc/${conmonPid}/cmdline`, 'utf8').split('\0');
+        const runtimePath = conmonArgs[conmonArgs.indexOf('-r') + 1]!;
+        const holder = /^\/proc\/(\d+)\/fd\/\d+$/.exec(runtimePath)?.[1];
+        assert.ok(holder, `conmon runs ${runtimePath}`);
+        assert.ok(readFileSync(`/proc/${holder}/cmdline`, 'utf8').includes(daemon.dataRoot), 'the copy is held by this test\'s berthd');
+        assert.equal(readlinkSync(runtimePath), `/memfd:${runtime} (deleted)`);
+        assert.equal(daemon.berth(['exec', id, 'echo', `exec by ${runtime}`]).stdout, `exec by ${runtime}\n`);
+      } finally {
+        daemon.berth(['rm', '-f', id]);
+      }
     }
   });
 });
