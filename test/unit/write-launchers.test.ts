@@ -25,4 +25,16 @@ describe('write-launchers', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("keeps Node's built-in modules on the code cache compiled into its binary", () => {
+    // Some V8 flags (--no-maglev among them) change V8's flag hash: every built-in module
+    // is then compiled from source at each start, a cost paid by every berth command.
+    const loaded = spawnSync(process.execPath, [...CLI_NODE_FLAGS, '-e', 'require("node:http"); require("node:child_process")'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_DEBUG_NATIVE: 'CODE_CACHE' },
+    });
+    assert.equal(loaded.status, 0, loaded.stderr);
+    assert.match(loaded.stderr, /with code cache/, 'Node reports how it compiles its modules');
+    assert.doesNotMatch(loaded.stderr, /is rejected/);
+  });
 });
