@@ -1,3 +1,5 @@
+import { Transform } from 'node:stream';
+
 /**
  * What an image transfer (pull, push, load) reports as it goes, in Docker's wording
  * (`Pulling fs layer`, `Downloading`, `Pull complete`, ...). The API turns these into
@@ -22,15 +24,27 @@ export function shortDigest(digest: string): string {
 }
 
 /**
- * Wraps a sink so that byte-count updates for one id reach it at most every `intervalMs`
- * (the last one of a transfer is always sent by the caller with its final status).
+ * Wraps a sink so that byte-count updates for one id reach it at most every `intervalMs`, and
+ * when `current` reaches `total` (0 when not known).
  */
 export function throttledBytes(sink: ProgressSink, id: string, status: string, total: number, intervalMs = 100): (current: number) => void {
   let last = 0;
   return (current) => {
     const now = Date.now();
-    if (now - last < intervalMs && current < total) return;
+    if (now - last < intervalMs && (total === 0 || current < total)) return;
     last = now;
     sink({ id, status, current, total });
   };
+}
+
+/** A pass-through stream that reports how many bytes went through it, counting on from `start`. */
+export function byteCounter(onBytes: (bytes: number) => void, start = 0): Transform {
+  let bytes = start;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      onBytes(bytes);
+      done(null, chunk);
+    },
+  });
 }

@@ -5,15 +5,31 @@ const BLOB_PATH = /^\/v2\/.+\/blobs\/sha256:[0-9a-f]{64}$/;
 // Headers about one connection, not the message: each side of the proxy has its own.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
+/** A request the proxy received, with the status it was answered with (once it was). */
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  status?: number;
+}
+
+interface UploadHold {
+  bytes: number;
+  reached: () => void;
+}
+
 /**
  * An HTTP proxy in front of a registry that passes traffic through unchanged, streaming bodies
- * both ways, until a test arms a fault: blob downloads cut after some bytes, or requests answered
- * with an error status without reaching the registry.
+ * both ways, and records the requests, until a test arms a fault: blob downloads cut after some
+ * bytes, requests answered with an error status without reaching the registry, or an upload
+ * held (its body no longer read) partway.
  */
 export class FaultProxy {
+  readonly requests: ProxiedRequest[] = [];
   private port = 0;
   private cut = { bytes: 0, times: 0 };
-  private failure = { status: 0, times: 0 };
+  private failure: { status: number; times: number; method?: string } = { status: 0, times: 0 };
+  private hold: UploadHold | undefined;
   private readonly upstream = new Agent({ keepAlive: true });
   private readonly server = createServer((req, res) => this.forward(req, res));
 
@@ -34,9 +50,19 @@ export class FaultProxy {
     this.cut = { bytes, times };
   }
 
-  /** The next `times` requests are answered with `status` by the proxy itself. */
-  failNextRequests(status: number, times: number): void {
-    this.failure = { status, times };
+  /** The next `times` requests (of `method`, when given) are answered with `status` by the proxy itself. */
+  failNextRequests(status: number, times: number, method?: string): void {
+    this.failure = { status, times, ...(method === undefined ? {} : { method }) };
+  }
+
+  /**
+   * The next PATCH's body is relayed for `bytes` bytes, then no longer read, so the client's
+   * stream backs up; resolves when that point is reached.
+   */
+  holdNextUploadAfter(bytes: number): Promise<void> {
+    return new Promise((reached) => {
+      this.hold = { bytes, reached };
+    });
   }
 
   async stop(): Promise<void> {
@@ -45,7 +71,10 @@ export class FaultProxy {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {
-    if (this.failure.times > 0) {
+    const record: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    this.requests.push(record);
+    res.on('finish', () => (record.status = res.statusCode));
+    if (this.failure.times > 0 && (this.failure.method === undefined || this.failure.method === req.method)) {
       this.failure.times -= 1;
       req.resume();
       return sendJson(res, this.failure.status, { errors: [{ code: 'UNAVAILABLE', message: 'failure injected by the test proxy' }] });
@@ -64,6 +93,19 @@ export class FaultProxy {
       if (!res.writableFinished) upstreamReq.destroy(); // the client went away
     });
     req.pipe(upstreamReq);
+    const hold = req.method === 'PATCH' ? this.hold : undefined;
+    if (hold !== undefined) {
+      this.hold = undefined;
+      let relayed = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (relayed >= hold.bytes) return;
+        relayed += chunk.length;
+        if (relayed < hold.bytes) return;
+        req.unpipe(upstreamReq);
+        req.pause();
+        hold.reached();
+      });
+    }
   }
 
   /** How many body bytes this request's response may send before its connection is cut. */

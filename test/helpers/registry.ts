@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LOCALHOST, freePort, httpRequest, type HttpRequestOptions, type HttpResponse } from './http.js';
-import { FaultProxy } from './registry-proxy.js';
+import { FaultProxy, type ProxiedRequest } from './registry-proxy.js';
 import { TOKEN_ISSUER, TOKEN_SERVICE, TokenServer } from './registry-token.js';
 
 const run = promisify(execFile);
@@ -21,7 +21,7 @@ export interface TestRegistryOptions {
   auth?: RegistryAuth;
   /** User name to password; the first one is who putBlob and putManifest push as. */
   users?: Record<string, string>;
-  /** Also start a FaultProxy in front of the registry (proxyHost, cutBlobDownloadsAfter, failNextRequests). */
+  /** Also start a FaultProxy in front of the registry (proxyHost, proxiedRequests, cutBlobDownloadsAfter, failNextRequests, holdNextUploadAfter). */
   proxy?: boolean;
 }
 
@@ -97,9 +97,19 @@ export class TestRegistry {
     this.requireProxy().cutBlobDownloadsAfter(bytes, times);
   }
 
-  /** The next `times` requests to the proxy get `status` without reaching the registry. */
-  failNextRequests(status: number, times: number): void {
-    this.requireProxy().failNextRequests(status, times);
+  /** Every request the proxy received, with the status it was answered with. */
+  get proxiedRequests(): readonly ProxiedRequest[] {
+    return this.requireProxy().requests;
+  }
+
+  /** The next upload PATCH through the proxy stalls after `bytes` bytes of body; resolves then. */
+  holdNextUploadAfter(bytes: number): Promise<void> {
+    return this.requireProxy().holdNextUploadAfter(bytes);
+  }
+
+  /** The next `times` requests to the proxy (of `method`, when given) get `status` without reaching the registry. */
+  failNextRequests(status: number, times: number, method?: string): void {
+    this.requireProxy().failNextRequests(status, times, method);
   }
 
   /** Where the registry keeps a blob's bytes, for tests that corrupt one. */

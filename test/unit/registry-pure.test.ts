@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { progressMessage } from '../../src/api/progress-stream.js';
 import { humanSize } from '../../src/common/human-size.js';
+import { type ProgressEvent, throttledBytes } from '../../src/image/progress.js';
 import { progressText as renderProgress } from '../../src/common/json-progress.js';
 
 const progressText = (current: number, total: number) => renderProgress({ current, total }, 200);
@@ -160,6 +161,15 @@ describe('progress messages', () => {
     assert.equal(progressText(100, 100), `[${'='.repeat(50)}>] ${'   100B'.padStart(8)}/100B`);
     assert.equal(progressText(0, 1000), `[>${' '.repeat(50)}]       0B/1kB`);
     assert.equal(progressText(2000, 1000), `[${'='.repeat(50)}>]      2kB`);
+  });
+
+  it('throttles byte counts, passing the last one of a known total and none early when the total is unknown', () => {
+    const events: ProgressEvent[] = [];
+    const known = throttledBytes((event) => events.push(event), 'a', 'Pushing', 300, 60_000);
+    for (const bytes of [100, 200, 300]) known(bytes);
+    const unknown = throttledBytes((event) => events.push(event), 'b', 'Pushing', 0, 60_000);
+    for (const bytes of [100, 200, 300]) unknown(bytes);
+    assert.deepEqual(events.map((event) => `${event.id}:${event.current}`), ['a:100', 'a:300', 'b:100']);
   });
 
   it('gives id lines a progressDetail and whole-operation lines none', () => {

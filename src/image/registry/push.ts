@@ -1,16 +1,16 @@
-import { Transform, type Readable } from 'node:stream';
-import { parallelGzip } from '../parallel-gzip.js';
+import type { Readable } from 'node:stream';
 import { Semaphore } from '../../common/semaphore.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { Digest } from '../../store/digest.js';
 import type { ImageStore, StoredImage } from '../image-store.js';
 import type { CompressedLayer, LayerStore } from '../layer-store.js';
-import { type ProgressSink, shortDigest, throttledBytes } from '../progress.js';
+import { type ProgressSink, byteCounter, shortDigest, throttledBytes } from '../progress.js';
 import { type ImageReference, familiarName, referenceName } from '../../common/image-reference.js';
 import { type Descriptor, MediaType } from '../media-types.js';
 import { parseManifest } from './manifest.js';
 import type { RegistryAccess } from './registry-access.js';
 import type { RegistryClient } from './registry-client.js';
+import { gzipWhileUploading } from './streamed-layer.js';
 import type { RegistryCredentials } from './registry-session.js';
 
 /** Blobs up to this size go in one request; larger ones in chunks of this size (resumable by the registry). */
@@ -44,12 +44,12 @@ export interface PushResult {
 }
 
 /**
- * Pushes a stored image as `reference`'s tag: each layer's compressed blob (the one it was pulled or loaded
- * as, or a gzip made now and kept), skipped when the repository has it, mounted from
- * another repository of the same registry that is known to hold it, else uploaded (whole,
- * or in chunks when large); then the config and the manifest. The manifest the image came
- * with is sent unchanged when it still describes these blobs, so the digest stays the same
- * from registry to registry.
+ * Pushes a stored image as `reference`'s tag: each layer's kept compressed blob (the one it was
+ * pulled or loaded as, or the gzip of an earlier push), skipped when the repository has it, mounted
+ * from another repository of the same registry that is known to hold it, else uploaded (whole, or
+ * in chunks when large); a layer with none is gzipped now, uploaded as it is made, and the gzip
+ * kept. Then the config and the manifest. The manifest the image came with is sent unchanged when
+ * it still describes these blobs, so the digest stays the same from registry to registry.
  */
 export async function pushImage(context: PushContext, image: StoredImage, reference: ImageReference & { tag: string }, options: PushOptions): Promise<PushResult> {
   const progress = options.onProgress;
@@ -64,8 +64,9 @@ export async function pushImage(context: PushContext, image: StoredImage, refere
       const id = shortDigest(diffIds[index]!);
       if (uploads.full) progress({ id, status: 'Waiting' });
       return uploads.run(async () => {
-        const form = await compressedForm(context, chainId, recorded?.layers[index]);
-        await sendBlob(context, client, reference, form, id, options);
+        let form = await keptForm(context, chainId, recorded?.layers[index]);
+        if (form !== undefined) await sendBlob(context, client, reference, form, id, options);
+        else form = await sendNewForm(context, client, reference, chainId, id, options);
         await context.layers.addCompressed(chainId, { ...form, sources: [repository] });
         return form;
       });
@@ -124,21 +125,35 @@ function buildManifest(configDigest: Digest, configSize: number, forms: readonly
   return { bytes: Buffer.from(JSON.stringify(body, null, 3)), mediaType: body.mediaType };
 }
 
-/**
- * The compressed blob to push for a layer: the one the recorded manifest names if it is
- * still stored, else any stored one, else a gzip of the layer's exact tar, made and kept now.
- */
-async function compressedForm(context: PushContext, chainId: Digest, preferred: Descriptor | undefined): Promise<CompressedLayer> {
+/** A stored compressed blob of the layer: the one the recorded manifest names if it is still there, else any. */
+async function keptForm(context: PushContext, chainId: Digest, preferred: Descriptor | undefined): Promise<CompressedLayer | undefined> {
   const layer = await context.layers.require(chainId);
   const candidates = [...(layer.compressed ?? [])].sort((a, b) => Number(b.digest === preferred?.digest) - Number(a.digest === preferred?.digest));
   for (const form of candidates) if (await context.blobs.has(form.digest)) return form;
-  const tar = context.layers.openTar(chainId);
-  const gzip = parallelGzip(PUSH_GZIP_LEVEL);
-  tar.on('error', (error) => gzip.destroy(error));
-  const stored = await context.blobs.put(tar.pipe(gzip));
-  const form: CompressedLayer = { digest: stored.digest, size: stored.size, mediaType: MediaType.dockerLayerGzip, sources: [] };
-  await context.layers.addCompressed(chainId, form);
-  return form;
+  return undefined;
+}
+
+/**
+ * Pushes a gzip of the layer's exact tar, uploaded as it is made and kept for later pushes.
+ * When that upload fails but the gzip was made, it is sent once more from the store.
+ */
+async function sendNewForm(context: PushContext, client: RegistryClient, reference: ImageReference, chainId: Digest, id: string, options: PushOptions): Promise<CompressedLayer> {
+  const layer = await context.layers.require(chainId);
+  const onBytes = throttledBytes(options.onProgress, id, 'Pushing', layer.tarSize ?? 0);
+  const streamed = await gzipWhileUploading(context.blobs, context.layers, client, reference.path, chainId, {
+    level: PUSH_GZIP_LEVEL,
+    onBytes,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (streamed.uploadError === undefined) {
+    options.onProgress({ id, status: 'Pushed' });
+    return streamed.form;
+  }
+  await context.layers.addCompressed(chainId, streamed.form);
+  // A push whose client went away is not tried again.
+  if (options.signal?.aborted === true) throw streamed.uploadError;
+  await sendBlob(context, client, reference, streamed.form, id, options);
+  return streamed.form;
 }
 
 async function sendBlob(context: PushContext, client: RegistryClient, reference: ImageReference, form: CompressedLayer, id: string, options: PushOptions): Promise<void> {
@@ -178,16 +193,6 @@ async function sendBlob(context: PushContext, client: RegistryClient, reference:
 
 /** A range of a stored blob as a stream that reports how far into the blob the sending is. */
 async function counted(blobs: BlobStore, digest: Digest, start: number, size: number, onBytes: (sent: number) => void): Promise<Readable> {
-  let sent = start;
   const source = await blobs.openRead(digest, { start, end: start + size - 1 });
-  return source.pipe(
-    new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        sent += chunk.length;
-        onBytes(sent);
-        done(null, chunk);
-      },
-    }),
-  );
+  return source.pipe(byteCounter(onBytes, start));
 }
-

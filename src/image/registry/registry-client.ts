@@ -136,6 +136,21 @@ export class RegistryClient {
     return this.location(answer);
   }
 
+  /**
+   * Sends content of a size and digest not known yet as one PATCH with a chunked body and no
+   * Content-Range (the spec's streamed upload, as Docker sends a layer it compresses on the fly);
+   * returns the URL to close the upload at. The body cannot be sent twice, so a 401 is not
+   * answered here: the caller settles authorization first (startUpload's POST has this scope).
+   */
+  async uploadStreamed(path: string, uploadUrl: string, content: Readable, signal?: AbortSignal): Promise<string> {
+    const answer = await this.session.send(
+      { method: 'PATCH', path: uploadUrl, scopes: [pushScope(path)], headers: { 'Content-Type': 'application/octet-stream' }, body: content, ...(signal ? { signal } : {}) },
+      [202, 204],
+    );
+    discardBody(answer);
+    return this.location(answer);
+  }
+
   /** Closes a chunked upload, naming the digest of everything sent. */
   async finishUpload(path: string, uploadUrl: string, digest: Digest, signal?: AbortSignal): Promise<void> {
     const answer = await this.session.send(

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { type Readable, finished } from 'node:stream';
 import { BerthError } from '../../common/errors.js';
 
 /**
@@ -93,7 +93,10 @@ function sendOnce(request: HttpRequest, url: URL): Promise<http.IncomingMessage>
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
     else {
-      body.on('error', (error) => req.destroy(error));
+      // finished, not an 'error' listener: a body that failed before the request was made fails it too.
+      finished(body, (error) => {
+        if (error) req.destroy(error);
+      });
       body.pipe(req);
     }
   });
