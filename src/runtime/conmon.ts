@@ -65,6 +65,9 @@ export async function conmonCreate(options: ConmonCreateOptions): Promise<number
       child = spawnChild([CONMON_PATH, ...args], {
         stdio: ['null', 'null', 'pipe', 'pipe'],
         env: { _OCI_SYNCPIPE: '3', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+        // conmon marks an OOM kill with a file named `oom` in its working directory too (besides
+        // the persist dir we read): in berthd's, that would litter wherever berthd was started.
+        cwd: options.bundle,
         newSession: true,
       });
     } catch (error) {

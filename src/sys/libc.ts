@@ -24,6 +24,7 @@ interface LibcBindings {
   posix_spawn_file_actions_adddup2: (actions: Buffer, fd: number, target: number) => number;
   posix_spawn_file_actions_addopen: (actions: Buffer, fd: number, path: string, flags: number, mode: number) => number;
   posix_spawn_file_actions_destroy: (actions: Buffer) => number;
+  posix_spawn_file_actions_addchdir_np: (actions: Buffer, path: string) => number;
   posix_spawnattr_init: (attributes: Buffer) => number;
   posix_spawnattr_setflags: (attributes: Buffer, flags: number) => number;
   posix_spawnattr_setsigmask: (attributes: Buffer, set: Buffer) => number;
@@ -61,6 +62,7 @@ function libc(): LibcBindings {
     posix_spawn_file_actions_adddup2: lib.func('int posix_spawn_file_actions_adddup2(void *actions, int fd, int target)'),
     posix_spawn_file_actions_addopen: lib.func('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int flags, uint32_t mode)'),
     posix_spawn_file_actions_destroy: lib.func('int posix_spawn_file_actions_destroy(void *actions)'),
+    posix_spawn_file_actions_addchdir_np: lib.func('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)'),
     posix_spawnattr_init: lib.func('int posix_spawnattr_init(void *attributes)'),
     posix_spawnattr_setflags: lib.func('int posix_spawnattr_setflags(void *attributes, short flags)'),
     posix_spawnattr_setsigmask: lib.func('int posix_spawnattr_setsigmask(void *attributes, const void *set)'),
@@ -214,9 +216,10 @@ export type ChildFd = 'null-read' | 'null-write' | number;
  * posix_spawnp(3): starts `file` (looked up in PATH when it has no slash) as `argv` with `fds[i]` as its descriptor i and
  * every other descriptor closed (all of ours are close-on-exec), every signal back to its
  * default and none blocked, as Node's spawn leaves them; `newSession` runs it in a session of
- * its own (setsid). Returns the pid; a program that cannot be run throws (ENOENT, EACCES).
+ * its own (setsid), `cwd` in that directory (glibc 2.29's addchdir). Returns the pid; a program
+ * that cannot be run, or a directory that cannot be entered, throws (ENOENT, EACCES).
  */
-export function posixSpawn(file: string, argv: string[], env: string[], fds: ChildFd[], newSession: boolean): number {
+export function posixSpawn(file: string, argv: string[], env: string[], fds: ChildFd[], newSession: boolean, cwd?: string): number {
   const calls = libc();
   const actions = Buffer.alloc(SPAWN_STRUCT_BYTES);
   const attributes = Buffer.alloc(SPAWN_STRUCT_BYTES);
@@ -230,6 +233,7 @@ export function posixSpawn(file: string, argv: string[], env: string[], fds: Chi
       // dup2 onto itself would keep close-on-exec; glibc clears it for that case, as POSIX 2024 asks.
       else calls.posix_spawn_file_actions_adddup2(actions, source, target);
     });
+    if (cwd !== undefined) calls.posix_spawn_file_actions_addchdir_np(actions, cwd);
     calls.sigfillset(signals);
     calls.posix_spawnattr_setsigdefault(attributes, signals);
     calls.sigemptyset(signals);

@@ -26,6 +26,8 @@ export interface ChildOptions {
   env?: NodeJS.ProcessEnv;
   /** The program to start, when it is not argv[0] (a sealed copy run under its usual name). */
   file?: string;
+  /** The child's working directory; berthd's own when not given. */
+  cwd?: string;
   /** Runs the child in a session of its own, as Node's `detached` does. */
   newSession?: boolean;
 }
@@ -80,7 +82,7 @@ export function spawnChild(argv: string[], options: ChildOptions): SpawnedChild 
       theirs.push(child);
       return child;
     });
-    pid = posixSpawn(options.file ?? argv[0]!, argv, environment(options.env ?? process.env), fds, options.newSession ?? false);
+    pid = posixSpawn(options.file ?? argv[0]!, argv, environment(options.env ?? process.env), fds, options.newSession ?? false, options.cwd);
   } catch (error) {
     for (const fd of ours.values()) closeFd(fd);
     throw error;

@@ -72,6 +72,8 @@ export class TestDaemon {
     writeFileSync(configFile, '{}\n');
     const child = spawn(NODE, [join(DIST, 'daemon/main.js'), '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.host, '--config-file', configFile, ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own directory, where a test can see that nothing was written into berthd's working directory.
+      cwd: this.dir,
     });
     this.process = child;
     child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isRoot, TestDaemon } from '../helpers/daemon.js';
 
@@ -49,6 +50,8 @@ describe('cgroup limits', { skip: !isRoot && 'needs root' }, () => {
     try {
       assert.equal(run.status, 137, run.stderr);
       assert.equal(daemon.berth(['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}}', 'oom']).stdout, 'true 137\n');
+      // conmon also marks the kill with an `oom` file in its working directory, which must not be berthd's.
+      assert.equal(existsSync(join(daemon.dir, 'oom')), false, 'no oom file where berthd was started');
     } finally {
       daemon.berth(['rm', '-f', 'oom']);
     }

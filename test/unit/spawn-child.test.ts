@@ -30,6 +30,13 @@ describe('spawnChild (posix_spawn)', () => {
     assert.deepEqual({ out, err, three, status }, { out: 'out\n', err: 'err\n', three: 'three\n', status: { code: 7 } });
   });
 
+  it('runs the child in the working directory asked for, and refuses one that does not exist', async () => {
+    const child = spawnChild(['pwd'], { stdio: ['null', 'pipe', 'null'], cwd: '/usr/share' });
+    const [out, status] = await Promise.all([text(child.pipes.get(1)), child.exited]);
+    assert.deepEqual({ out, status }, { out: '/usr/share\n', status: { code: 0 } });
+    assert.throws(() => spawnChild(['pwd'], { stdio: ['null', 'null', 'null'], cwd: '/nonexistent-berth-dir' }), /ENOENT/);
+  });
+
   it("feeds the child's input through a pipe on descriptor 0", async () => {
     const child = spawnChild(['cat'], { stdio: ['pipe', 'pipe', 'null'] });
     assert.ok(child.input);
