@@ -7,7 +7,7 @@ import type { BatchReply, BatchRequest, BodyRequest, ReadFailure } from './body-
  * asynchronous calls (a promise and a hop to the thread pool each), which for the thousands of
  * files of an image took more CPU than gzipping them; read synchronously there, they would
  * stall the daemon on a cold cache. One thread serves every assembly of the process, since
- * starting one costs ~100 ms of CPU. It starts with the first batch, holds the process only
+ * starting one costs ~50 ms of CPU. It starts with the first batch, holds the process only
  * while it has batches to read, and ends after a while without.
  */
 const IDLE_MS = 10_000;
