@@ -1,14 +1,16 @@
 import { once } from 'node:events';
-import { type Stats, constants as fsConstants, createReadStream, createWriteStream, fstat } from 'node:fs';
-import { link, lstat, mkdir, readdir } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { errnoCode, internal } from '../common/errors.js';
-import { descriptor } from './descriptor.js';
+import { errnoCode } from '../common/errors.js';
+import type { QueuedBody } from './body-batches.js';
 import { gathered } from './gather.js';
+import { type LargeBody, LayerFiles } from './layer-files.js';
 import type { BodyRecorder } from './reader.js';
+import { corrupt } from './split-errors.js';
 
 /**
  * tar-split: what it takes to give back a layer's uncompressed tar stream byte for byte (its
@@ -211,10 +213,6 @@ class RecordDecoder {
   }
 }
 
-function corrupt(detail: string): Error {
-  return internal(`corrupt tar-split metadata: ${detail}`);
-}
-
 async function* splitRecords(splitPath: string): AsyncGenerator<SplitRecord> {
   const decoder = new RecordDecoder();
   const uncompressed = pipeline(createReadStream(splitPath), createGunzip(), () => {
@@ -238,16 +236,10 @@ async function* splitRecords(splitPath: string): AsyncGenerator<SplitRecord> {
   if (!ended || decoder.available > 0) throw corrupt(ended ? 'bytes after the end' : 'the file is truncated');
 }
 
-/** Bodies up to this size are read whole, several ahead of the one being sent. */
+/** Bodies up to this size are read whole (in batches, on a thread of their own), several ahead of the one being sent. */
 const SMALL_BODY_BYTES = 256 * 1024;
 const READ_AHEAD_PIECES = 64;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-const LARGE_READ_BYTES = 1024 * 1024;
-
-interface LargeBody {
-  path: Promise<string> | string;
-  size: number;
-}
 
 /**
  * Yields the exact tar stream a split file recorded, reading file bodies from `diffDir`. A body
@@ -261,7 +253,7 @@ export async function* assembleTar(diffDir: string, splitPath: string): AsyncGen
 }
 
 async function* assembledPieces(records: AsyncIterable<SplitRecord>, files: LayerFiles): AsyncGenerator<Buffer> {
-  const window: (Buffer | Promise<Buffer> | LargeBody)[] = [];
+  const window: (Buffer | QueuedBody | LargeBody)[] = [];
   let aheadBytes = 0;
   let produced = 0;
   let expected: number | undefined;
@@ -271,13 +263,13 @@ async function* assembledPieces(records: AsyncIterable<SplitRecord>, files: Laye
     if (Buffer.isBuffer(piece)) {
       produced += piece.length;
       yield piece;
-    } else if (piece instanceof Promise) {
-      const body = await piece;
+    } else if ('batch' in piece) {
+      const body = await files.takeSmall(piece);
       aheadBytes -= body.length;
       produced += body.length;
       yield body;
     } else {
-      for await (const chunk of files.stream(piece.path, piece.size)) {
+      for await (const chunk of files.stream(piece)) {
         produced += chunk.length;
         yield chunk;
       }
@@ -288,14 +280,11 @@ async function* assembledPieces(records: AsyncIterable<SplitRecord>, files: Laye
     if (record.kind === 'raw') {
       window.push(record.bytes);
     } else if (record.kind === 'file') {
-      const path = files.pathOf(record.index, record.path);
       if (record.size <= SMALL_BODY_BYTES) {
-        const body = files.readWhole(path, record.size);
-        body.catch(() => undefined); // awaited in order by emitFirst; this only silences an early failure
-        window.push(body);
+        window.push(files.queueSmall(record.index, record.path, record.size));
         aheadBytes += record.size;
       } else {
-        window.push({ path, size: record.size });
+        window.push(files.large(record.index, record.path, record.size));
       }
     } else {
       expected = record.length;
@@ -313,94 +302,4 @@ async function keptRecords(splitPath: string): Promise<Set<number>> {
     if (errnoCode(error) === 'ENOENT') return new Set();
     throw error;
   }
-}
-
-/** Opens body files under the layer directory without ever leaving it. */
-class LayerFiles {
-  /** Parent directories checked to be real directories, by layer-relative path. */
-  private readonly checked = new Map<string, Promise<void>>();
-
-  constructor(
-    private readonly root: string,
-    private readonly keptDir: string,
-    private readonly kept: ReadonlySet<number>,
-  ) {}
-
-  /** The absolute path of a FILE record's body, checking its parents (lazily, each once). */
-  pathOf(index: number, path: string): Promise<string> | string {
-    if (this.kept.has(index)) return join(this.keptDir, String(index));
-    const parts = path.split('/');
-    if (path.includes('\0') || parts.some((part) => part === '' || part === '.' || part === '..')) {
-      throw corrupt(`refusing body path "${path}"`);
-    }
-    let parent = '';
-    const checks: Promise<void>[] = [];
-    for (const part of parts.slice(0, -1)) {
-      parent = parent === '' ? part : `${parent}/${part}`;
-      checks.push(this.checkDirectory(parent));
-    }
-    const absolute = `${this.root}/${path}`;
-    return checks.length === 0 ? absolute : Promise.all(checks).then(() => absolute);
-  }
-
-  private checkDirectory(relative: string): Promise<void> {
-    let check = this.checked.get(relative);
-    if (check === undefined) {
-      check = lstat(`${this.root}/${relative}`).then((stats) => {
-        if (!stats.isDirectory()) throw corrupt(`body path goes through "${relative}", which is not a directory`);
-      });
-      check.catch(() => undefined);
-      this.checked.set(relative, check);
-    }
-    return check;
-  }
-
-  async readWhole(path: Promise<string> | string, size: number): Promise<Buffer> {
-    const fd = await this.open(await path, size);
-    try {
-      const content = Buffer.allocUnsafe(size);
-      let offset = 0;
-      while (offset < size) {
-        const { bytesRead } = await descriptor.read(fd, content, offset, size - offset, null);
-        if (bytesRead === 0) throw shorter(await path, size);
-        offset += bytesRead;
-      }
-      return content;
-    } finally {
-      await descriptor.close(fd);
-    }
-  }
-
-  async *stream(path: Promise<string> | string, size: number): AsyncGenerator<Buffer> {
-    const fd = await this.open(await path, size);
-    try {
-      let remaining = size;
-      while (remaining > 0) {
-        const buffer = Buffer.allocUnsafe(Math.min(remaining, LARGE_READ_BYTES));
-        const { bytesRead } = await descriptor.read(fd, buffer, 0, buffer.length, null);
-        if (bytesRead === 0) throw shorter(await path, size);
-        remaining -= bytesRead;
-        yield buffer.subarray(0, bytesRead);
-      }
-    } finally {
-      await descriptor.close(fd);
-    }
-  }
-
-  private async open(path: string, size: number): Promise<number> {
-    const fd = await descriptor.open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-    try {
-      const stats = await new Promise<Stats>((resolve, reject) => fstat(fd, (error, s) => (error ? reject(error) : resolve(s))));
-      if (!stats.isFile()) throw internal(`layer file ${path} is no longer a regular file`);
-      if (stats.size !== size) throw internal(`layer file ${path} has ${stats.size} bytes, its tar entry had ${size}`);
-      return fd;
-    } catch (error) {
-      await descriptor.close(fd);
-      throw error;
-    }
-  }
-}
-
-function shorter(path: string, size: number): Error {
-  return internal(`layer file ${path} ended before the ${size} bytes its tar entry had`);
 }
