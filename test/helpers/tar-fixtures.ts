@@ -1,3 +1,31 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+
+/**
+ * Names for a test file's scratch paths, each new, under one temporary sandbox that node:test's
+ * hooks create before the file's tests and remove after them. Call at the file's top level.
+ */
+export function scratchPaths(prefix: string): (name: string) => string {
+  let sandbox = '';
+  let counter = 0;
+  before(async () => {
+    sandbox = await mkdtemp(join(tmpdir(), prefix));
+  });
+  after(() => rm(sandbox, { recursive: true, force: true }));
+  return (name) => join(sandbox, `${name}-${counter++}`);
+}
+
+export async function bytesOf(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts);
+}
+
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
 /**
  * A GNU-format header written byte by byte from the format's offsets, independent of the
  * project's writer: name, octal fields, typeflag, "ustar  \0" magic, checksum.

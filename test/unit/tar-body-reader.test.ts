@@ -1,10 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { bytesOf, scratchPaths, sha256 } from '../helpers/tar-fixtures.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/common/errors.js';
 import { mknod } from '../../src/sys/libc.js';
@@ -14,20 +13,7 @@ import { readBodies } from '../../src/tar/body-reader.js';
 import { assembleTar } from '../../src/tar/tar-split.js';
 import { type TarEntryInput, writeTar } from '../../src/tar/writer.js';
 
-let sandbox: string;
-let counter = 0;
-before(async () => {
-  sandbox = await mkdtemp(join(tmpdir(), 'berth-body-reader-'));
-});
-after(() => rm(sandbox, { recursive: true, force: true }));
-
-async function bytesOf(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
-}
-
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const scratch = scratchPaths('berth-body-reader-');
 
 /** Content that differs at every offset and between files, so a body read from the wrong place shows. */
 function contentOf(seed: number, size: number): Buffer {
@@ -37,7 +23,7 @@ function contentOf(seed: number, size: number): Buffer {
 }
 
 async function freshDir(): Promise<string> {
-  const dir = join(sandbox, `dir-${counter++}`);
+  const dir = scratch('dir');
   await mkdir(dir);
   return dir;
 }

@@ -1,11 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { bytesOf, gnuHeader, scratchPaths, sha256 } from '../helpers/tar-fixtures.js';
 import assert from 'node:assert/strict';
-import { gnuHeader } from '../helpers/tar-fixtures.js';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, link, mkdir, mkdtemp, readFile, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, link, mkdir, readFile, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { applyLayer } from '../../src/tar/apply-layer.js';
@@ -28,20 +26,7 @@ const hasGnuTar = (() => {
 const NET_RAW_CAPABILITY = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 const T0 = 1_600_000_000;
 
-let sandbox: string;
-let counter = 0;
-before(async () => {
-  sandbox = await mkdtemp(join(tmpdir(), 'berth-tar-split-'));
-});
-after(() => rm(sandbox, { recursive: true, force: true }));
-
-async function bytesOf(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
-}
-
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const scratch = scratchPaths('berth-tar-split-');
 const tarOf = (entries: TarEntryInput[]): Promise<Buffer> => bytesOf(writeTar(entries));
 const file = (path: string, content: string | Buffer, extra: Partial<TarEntryInput['header']> = {}): TarEntryInput => {
   const body = Buffer.from(content);
@@ -61,7 +46,7 @@ interface Unpacked {
 }
 
 async function unpack(tar: Buffer, chunkSize = 4096): Promise<Unpacked> {
-  const dir = join(sandbox, `layer-${counter++}`);
+  const dir = scratch('layer');
   await mkdir(dir);
   const diff = join(dir, 'diff');
   const split = join(dir, 'tar-split.gz');
@@ -184,7 +169,7 @@ describe('tar-split round trips', () => {
   });
 
   it('keeps what a tar made by GNU tar holds, in its gnu and posix formats', { skip: !hasGnuTar || !isRoot ? 'needs GNU tar and root' : false }, async () => {
-    const tree = join(sandbox, `tree-${counter++}`);
+    const tree = scratch('tree');
     const deep = join(tree, 'a'.repeat(60), 'b'.repeat(60));
     await mkdir(deep, { recursive: true });
     await writeFile(join(deep, `${'c'.repeat(120)}.txt`), 'deep and long');
@@ -203,7 +188,7 @@ describe('tar-split round trips', () => {
   });
 
   it("keeps what berth's own writer makes of a directory", { skip: needsRoot }, async () => {
-    const tree = join(sandbox, `tree-${counter++}`);
+    const tree = scratch('tree');
     await mkdir(join(tree, 'x/y'), { recursive: true });
     await writeFile(join(tree, 'x/y/z'), 'zzz');
     await writeFile(join(tree, 'x/big'), Buffer.alloc(2 * 1024 * 1024, 7));
@@ -236,7 +221,7 @@ describe('tar-split assembly refuses what is not the recorded layer', () => {
   });
 
   it("refuses a recorded path with '..'", async () => {
-    const dir = join(sandbox, `forged-${counter++}`);
+    const dir = scratch('forged');
     await mkdir(join(dir, 'diff'), { recursive: true });
     const writer = new TarSplitWriter(join(dir, 'tar-split.gz'));
     writer.raw(Buffer.alloc(512));
@@ -254,7 +239,7 @@ describe('tar-split assembly refuses what is not the recorded layer', () => {
   });
 
   it('leaves no split file when unpacking fails', async () => {
-    const dir = join(sandbox, `failed-${counter++}`);
+    const dir = scratch('failed');
     await mkdir(dir);
     const tar = await sample();
     await assert.rejects(applyLayer([tar.subarray(0, 700)], join(dir, 'diff'), { tarSplit: join(dir, 'tar-split.gz') }), /unexpected end/);
