@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { watch as fsWatch } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { conflict, invalidArgument, notFound } from '../common/errors.js';
@@ -68,7 +68,8 @@ export class ExecService implements ExecApi {
     const tty = options.tty ?? request.Tty ?? false;
     const rootfs = `${this.paths.dir(record.Id)}/rootfs/merged`;
     const dir = this.paths.execDir(execId);
-    const [user, runtimeFile] = await Promise.all([resolveUser(rootfs, request.User || record.Config.User), runtime.executable(), mkdir(dir, { recursive: true })]).catch(async (error: unknown) => {
+    const processFile = join(dir, 'process.json');
+    const [user, invocation] = await Promise.all([resolveUser(rootfs, request.User || record.Config.User), runtime.execInvocation(record.Id, processFile), mkdir(dir, { recursive: true })]).catch(async (error: unknown) => {
       await rm(dir, { recursive: true, force: true });
       throw error;
     });
@@ -85,7 +86,6 @@ export class ExecService implements ExecApi {
       // The container's seccomp filter is not set here: the runtime applies the container's own to every exec.
       noNewPrivileges: parseSecurityOpts(record.HostConfig.SecurityOpt).noNewPrivileges,
     };
-    const processFile = join(dir, 'process.json');
     await writeFile(processFile, JSON.stringify(processSpec), { mode: 0o600 });
     exec.Running = true;
     this.containers.publish(`exec_start: ${request.Cmd.join(' ')}`, record, { execID: execId });
@@ -104,8 +104,8 @@ export class ExecService implements ExecApi {
     const piped = !options.detach;
     let child: SpawnedChild;
     try {
-      child = spawnChild([basename(runtime.path), ...runtime.execArgs(record.Id, processFile, {})], {
-        file: runtimeFile,
+      child = spawnChild(invocation.argv, {
+        file: invocation.file,
         stdio: [stdinWanted ? 'pipe' : 'null', piped ? 'pipe' : 'null', piped ? 'pipe' : 'null'],
         newSession: options.detach,
       });

@@ -35,9 +35,17 @@ export class OciRuntime {
     return this.program.executable();
   }
 
-  /** Runs the runtime with its global arguments, under its own name. */
+  /**
+   * The program and argv that run the runtime with its global arguments: its sealed copy, under
+   * the binary's own name (not the copy's /proc path).
+   */
+  private async invocation(args: string[]): Promise<{ file: string; argv: string[] }> {
+    return { file: await this.executable(), argv: [basename(this.path), ...this.globalArgs(), ...args] };
+  }
+
   private async command(args: string[]): Promise<CommandResult> {
-    return runCommand(await this.executable(), [...this.globalArgs(), ...args], basename(this.path));
+    const { file, argv } = await this.invocation(args);
+    return runCommand(file, argv.slice(1), argv[0]);
   }
 
   /** Arguments placed before the subcommand: the runtime's state root. */
@@ -98,14 +106,9 @@ export class OciRuntime {
     return JSON.parse(out) as number[];
   }
 
-  /** Arguments for `exec` of a process described by a process.json file. */
-  execArgs(id: string, processFile: string, options: { detach?: boolean; pidFile?: string }): string[] {
-    return [
-      ...this.globalArgs(), 'exec', '--process', processFile,
-      ...(options.pidFile ? ['--pid-file', options.pidFile] : []),
-      ...(options.detach ? ['--detach'] : []),
-      id,
-    ];
+  /** What runs `exec` of a process described by a process.json file, for a caller that wires its stdio. */
+  execInvocation(id: string, processFile: string): Promise<{ file: string; argv: string[] }> {
+    return this.invocation(['exec', '--process', processFile, id]);
   }
 }
 

@@ -3,7 +3,7 @@ import { Semaphore } from '../../common/semaphore.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { Digest } from '../../store/digest.js';
 import type { ImageStore, StoredImage } from '../image-store.js';
-import type { CompressedLayer, LayerStore } from '../layer-store.js';
+import type { CompressedLayer, LayerRecord, LayerStore } from '../layer-store.js';
 import { type ProgressSink, byteCounter, shortDigest, throttledBytes } from '../progress.js';
 import { type ImageReference, familiarName, referenceName } from '../../common/image-reference.js';
 import { type Descriptor, MediaType } from '../media-types.js';
@@ -64,9 +64,10 @@ export async function pushImage(context: PushContext, image: StoredImage, refere
       const id = shortDigest(diffIds[index]!);
       if (uploads.full) progress({ id, status: 'Waiting' });
       return uploads.run(async () => {
-        let form = await keptForm(context, chainId, recorded?.layers[index]);
+        const layer = await context.layers.require(chainId);
+        let form = await keptForm(context, layer, recorded?.layers[index]);
         if (form !== undefined) await sendBlob(context, client, reference, form, id, options);
-        else form = await sendNewForm(context, client, reference, chainId, id, options);
+        else form = await sendNewForm(context, client, reference, chainId, layer.tarSize, id, options);
         await context.layers.addCompressed(chainId, { ...form, sources: [repository] });
         return form;
       });
@@ -126,8 +127,7 @@ function buildManifest(configDigest: Digest, configSize: number, forms: readonly
 }
 
 /** A stored compressed blob of the layer: the one the recorded manifest names if it is still there, else any. */
-async function keptForm(context: PushContext, chainId: Digest, preferred: Descriptor | undefined): Promise<CompressedLayer | undefined> {
-  const layer = await context.layers.require(chainId);
+async function keptForm(context: PushContext, layer: LayerRecord, preferred: Descriptor | undefined): Promise<CompressedLayer | undefined> {
   const candidates = [...(layer.compressed ?? [])].sort((a, b) => Number(b.digest === preferred?.digest) - Number(a.digest === preferred?.digest));
   for (const form of candidates) if (await context.blobs.has(form.digest)) return form;
   return undefined;
@@ -137,9 +137,8 @@ async function keptForm(context: PushContext, chainId: Digest, preferred: Descri
  * Pushes a gzip of the layer's exact tar, uploaded as it is made and kept for later pushes.
  * When that upload fails but the gzip was made, it is sent once more from the store.
  */
-async function sendNewForm(context: PushContext, client: RegistryClient, reference: ImageReference, chainId: Digest, id: string, options: PushOptions): Promise<CompressedLayer> {
-  const layer = await context.layers.require(chainId);
-  const onBytes = throttledBytes(options.onProgress, id, 'Pushing', layer.tarSize ?? 0);
+async function sendNewForm(context: PushContext, client: RegistryClient, reference: ImageReference, chainId: Digest, tarSize: number | undefined, id: string, options: PushOptions): Promise<CompressedLayer> {
+  const onBytes = throttledBytes(options.onProgress, id, 'Pushing', tarSize ?? 0);
   const streamed = await gzipWhileUploading(context.blobs, context.layers, client, reference.path, chainId, {
     level: PUSH_GZIP_LEVEL,
     onBytes,
