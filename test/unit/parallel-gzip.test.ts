@@ -28,7 +28,7 @@ function sample(bytes: number): Buffer {
   return Buffer.from(parts.join('')).subarray(0, bytes);
 }
 
-describe('parallelGzip (libdeflate, in blocks)', () => {
+describe('parallelGzip (igzip, in blocks)', () => {
   const block = 2 * 1024 * 1024;
   for (const [label, bytes, piece] of [
     ['nothing', 0, 1],
