@@ -1,3 +1,4 @@
+import './heap-tuning.js';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Socket } from 'node:net';
