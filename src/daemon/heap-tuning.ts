@@ -1,13 +1,25 @@
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
- * Imported first by berthd's entry, before anything allocates. berthd moves images through
- * Buffers: a push, pull or load allocates several times the image's size in them, each freed
- * soon after. V8 counts such memory outside its heap against a fixed 64 MiB soft limit by
+ * Imported first by berthd's entry, before anything allocates. berthd moves images and logs
+ * through Buffers: a push, pull or load allocates several times the image's size in them, each
+ * freed soon after. V8 counts such memory outside its heap against a fixed 64 MiB soft limit by
  * default, and ran a full mark-compact every few dozen megabytes of it: ~20 for a 210 MB first
  * push, a fifth of berthd's CPU. Counted as part of V8's global limit instead, which grows with
- * what the process really keeps, the same push takes ~7 and 0.2–0.3 CPU-s less; its peak RSS is
- * ~50 MB higher, and the memory is given back once quiet all the same (trim-when-quiet.ts).
- * A Node whose V8 lacks the flag prints one line and carries on with its default.
+ * what the process really keeps, the same push takes ~7 and 0.2–0.3 CPU-s less.
+ *
+ * The price is that dead Buffers now wait longer for a collection, so the memory of a burst
+ * (a push, a million log lines) stayed allocated after it: berthd's RSS after the container
+ * benchmark went from ~140 to ~175 MB. collectGarbage, run once berthd is quiet, before its
+ * malloc_trim, gives it back. A Node whose V8 lacks a flag prints one line and goes on with its default.
  */
 setFlagsFromString('--external-memory-accounted-in-global-limit');
+setFlagsFromString('--expose-gc');
+// A context made after the flag has the gc function; berthd's own global stays without it.
+const gc = runInNewContext('gc') as () => void;
+
+/** A full collection: frees every Buffer nothing holds any more, as once-quiet berthd wants. */
+export function collectGarbage(): void {
+  gc();
+}

@@ -1,3 +1,4 @@
+import { collectGarbage } from './heap-tuning.js';
 import { mallocTrim } from '../sys/libc.js';
 
 /**
@@ -5,13 +6,17 @@ import { mallocTrim } from '../sys/libc.js';
  * quiet for `quietMs`. Buffers of a large answer (a million log lines, an image
  * layer) are freed into glibc's arenas, which keep them: RSS would stay at the
  * peak. Trimming only when quiet keeps the work itself at full speed (a lower
- * mmap threshold would trim too, but made `logs` 45% slower).
+ * mmap threshold would trim too, but made `logs` 45% slower). Buffers of the burst that V8
+ * has not collected yet are collected first (see heap-tuning.ts), or their memory stays.
  */
 export function trimWhenQuiet(quietMs: number): () => void {
   let timer: NodeJS.Timeout | undefined;
   return () => {
     clearTimeout(timer);
-    timer = setTimeout(mallocTrim, quietMs);
+    timer = setTimeout(() => {
+      collectGarbage();
+      mallocTrim();
+    }, quietMs);
     timer.unref();
   };
 }

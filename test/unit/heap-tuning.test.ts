@@ -38,4 +38,19 @@ describe("berthd's heap tuning", () => {
     assert.ok(untuned >= 3, `without it, V8 collected ${untuned} times`);
     assert.ok(tuned < untuned / 2, `with it, ${tuned} collections against ${untuned}`);
   });
+
+  it('collects the Buffers nothing holds any more when asked, as berthd does once quiet', () => {
+    const script = `
+      const { collectGarbage } = await import(${JSON.stringify(tuning)});
+      for (let index = 0; index < 100; index += 1) Buffer.allocUnsafe(1 << 20)[0] = index;
+      const before = process.memoryUsage().arrayBuffers;
+      collectGarbage();
+      console.log(JSON.stringify({ before, after: process.memoryUsage().arrayBuffers }));
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const { before, after } = JSON.parse(child.stdout) as { before: number; after: number };
+    assert.ok(before > 50 * 1024 * 1024, `${before} bytes of Buffers were waiting`);
+    assert.ok(after < 10 * 1024 * 1024, `${after} bytes left after the collection`);
+  });
 });
