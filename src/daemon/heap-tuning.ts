@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -19,7 +20,14 @@ setFlagsFromString('--expose-gc');
 // A context made after the flag has the gc function; berthd's own global stays without it.
 const gc = runInNewContext('gc') as () => void;
 
+/**
+ * V8 frees the memory of the Buffers a collection found dead on a background thread, after the
+ * collection returns: within 20 ms here, under load too. malloc_trim must come after that.
+ */
+const SWEEP_GRACE_MS = 100;
+
 /** A full collection: frees every Buffer nothing holds any more, as once-quiet berthd wants. */
-export function collectGarbage(): void {
+export async function collectGarbage(): Promise<void> {
   gc();
+  await delay(SWEEP_GRACE_MS);
 }

@@ -13,10 +13,7 @@ export function trimWhenQuiet(quietMs: number): () => void {
   let timer: NodeJS.Timeout | undefined;
   return () => {
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      collectGarbage();
-      mallocTrim();
-    }, quietMs);
+    timer = setTimeout(() => void collectGarbage().then(mallocTrim), quietMs);
     timer.unref();
   };
 }

@@ -44,7 +44,7 @@ describe("berthd's heap tuning", () => {
       const { collectGarbage } = await import(${JSON.stringify(tuning)});
       for (let index = 0; index < 100; index += 1) Buffer.allocUnsafe(1 << 20)[0] = index;
       const before = process.memoryUsage().arrayBuffers;
-      collectGarbage();
+      await collectGarbage();
       console.log(JSON.stringify({ before, after: process.memoryUsage().arrayBuffers }));
     `;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
