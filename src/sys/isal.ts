@@ -70,42 +70,45 @@ function outputBound(inputBytes: number): number {
 
 /** One igzip compressor (levels 0–3): not to be shared by two compressions at once. */
 export class GzipCompressor {
-  private readonly stream: Buffer;
-  private readonly levelBuffer: Buffer;
+  /**
+   * The stream structure with its level buffer after it, in one Buffer: the stream points into
+   * it, and the callback of a compression that holds the Buffer holds both while the thread works.
+   */
+  private readonly state: Buffer;
   /** Reused by every compression: what each gives back is a copy of its exact size. */
   private output = Buffer.alloc(0);
 
   constructor(private readonly level: number) {
     if (!Number.isInteger(level) || level < 0 || level > 3) throw new RangeError(`igzip has levels 0 to 3, not ${level}`);
-    this.stream = Buffer.alloc(isal().streamBytes);
-    this.levelBuffer = Buffer.allocUnsafe(LEVEL_BUF_BYTES);
+    this.state = Buffer.alloc(isal().streamBytes + LEVEL_BUF_BYTES);
   }
 
   /** `input` as one complete gzip member, compressed off the main thread. */
   gzip(input: Buffer): Promise<Buffer> {
     const calls = isal();
-    const { field } = calls;
-    if (this.output.length < outputBound(input.length)) this.output = Buffer.allocUnsafe(outputBound(input.length));
+    const { field, streamBytes } = calls;
+    const bound = outputBound(input.length);
+    if (this.output.length < bound) this.output = Buffer.allocUnsafe(bound);
     const output = this.output;
-    const stream = this.stream;
-    calls.init(stream);
-    calls.encodePointer(stream, field.next_in, input);
-    stream.writeUInt32LE(input.length, field.avail_in);
-    calls.encodePointer(stream, field.next_out, output);
-    stream.writeUInt32LE(output.length, field.avail_out);
-    stream.writeUInt32LE(this.level, field.level);
-    stream.writeUInt32LE(this.levelBuffer.length, field.level_buf_size);
-    calls.encodePointer(stream, field.level_buf, this.levelBuffer);
-    stream.writeUInt16LE(1, field.end_of_stream);
-    stream.writeUInt16LE(IGZIP_GZIP, field.gzip_flag);
+    const state = this.state;
+    calls.init(state);
+    calls.encodePointer(state, field.next_in, input);
+    state.writeUInt32LE(input.length, field.avail_in);
+    calls.encodePointer(state, field.next_out, output);
+    state.writeUInt32LE(output.length, field.avail_out);
+    state.writeUInt32LE(this.level, field.level);
+    state.writeUInt32LE(LEVEL_BUF_BYTES, field.level_buf_size);
+    calls.encodePointer(state, field.level_buf, state.subarray(streamBytes));
+    state.writeUInt16LE(1, field.end_of_stream);
+    state.writeUInt16LE(IGZIP_GZIP, field.gzip_flag);
     return new Promise((resolve, reject) => {
-      // The callback holds input and output (and this, the level buffer) until the thread is done with them.
-      calls.deflateAsync(stream, (error, result) => {
+      // The callback holds input, output and the state until the thread is done with them.
+      calls.deflateAsync(state, (error, result) => {
         if (error) reject(error instanceof Error ? error : new Error(String(error)));
         else if (result === STATELESS_OVERFLOW) reject(new Error('igzip: the output did not fit its bound'));
         else if (result !== COMP_OK) reject(new Error(`igzip: compression failed (${result})`));
-        else if (stream.readUInt32LE(field.total_in) !== input.length) reject(new Error(`igzip: took ${stream.readUInt32LE(field.total_in)} of ${input.length} bytes`));
-        else resolve(Buffer.from(output.subarray(0, stream.readUInt32LE(field.total_out))));
+        else if (state.readUInt32LE(field.total_in) !== input.length) reject(new Error(`igzip: took ${state.readUInt32LE(field.total_in)} of ${input.length} bytes`));
+        else resolve(Buffer.from(output.subarray(0, state.readUInt32LE(field.total_out))));
       });
     });
   }
