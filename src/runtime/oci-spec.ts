@@ -13,7 +13,29 @@ export interface ResourceLimits {
   cpuQuota?: number; // microseconds per period
   cpuPeriod?: number;
   cpusetCpus?: string;
+  cpusetMems?: string;
   pidsLimit?: number; // > 0 limits, <= 0 unlimited
+  /** 0-100; undefined leaves the kernel's default. */
+  swappiness?: number;
+  /** 10-1000; undefined leaves the kernel's default. */
+  blkioWeight?: number;
+}
+
+/** A namespace of the container's own, the host's, or another process's (by its /proc/<pid>/ns path). */
+export type NamespaceChoice = 'private' | 'host' | { path: string };
+
+/** A host device made available in the container (docker's --device). */
+export interface SpecDevice {
+  /** Path inside the container. */
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+  /** The device cgroup access docker calls permissions: some of r, w, m. */
+  access: string;
 }
 
 export interface SpecMount {
@@ -63,6 +85,13 @@ export interface SpecInput {
   privileged: boolean;
   /** 'none' = own network namespace with only loopback, 'host' = the host's. */
   network: 'none' | 'host' | { path: string };
+  /** The other namespaces that may be shared; each is the container's own when left out. */
+  namespaces?: { pid?: NamespaceChoice; ipc?: NamespaceChoice; uts?: 'private' | 'host'; cgroup?: 'private' | 'host' };
+  /** docker's --ipc none: an IPC namespace of its own and no /dev/shm at all. */
+  noShm?: boolean;
+  /** Namespaced kernel parameters (docker's --sysctl), already validated. */
+  sysctls?: Record<string, string>;
+  devices?: SpecDevice[];
   cgroupsPath: string;
   resources: ResourceLimits;
   /** Bind mounts of the generated /etc files and the user's mounts; one at a default mount's destination replaces it. */
@@ -91,20 +120,21 @@ export const READONLY_PATHS: readonly string[] = [
   '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger',
 ];
 
-function defaultMounts(shmSize: number, privileged: boolean): SpecMount[] {
-  return [
+function defaultMounts(shmSize: number, privileged: boolean, withShm: boolean): SpecMount[] {
+  const mounts: SpecMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', privileged ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`] },
   ];
+  if (withShm) mounts.push({ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`] });
+  return mounts;
 }
 
 /** Docker's default device cgroup rules: deny all, then the usual character devices. */
-function deviceRules(privileged: boolean): object[] {
+function deviceRules(privileged: boolean, devices: SpecDevice[]): object[] {
   if (privileged) return [{ allow: true, access: 'rwm' }];
   const allow = (type: string, major: number | undefined, minor: number | undefined, access = 'rwm'): object => ({
     allow: true, type, ...(major === undefined ? {} : { major }), ...(minor === undefined ? {} : { minor }), access,
@@ -115,6 +145,7 @@ function deviceRules(privileged: boolean): object[] {
     allow('b', undefined, undefined, 'm'),
     allow('c', 1, 3), allow('c', 1, 5), allow('c', 1, 7), allow('c', 1, 8), allow('c', 1, 9),
     allow('c', 5, 0), allow('c', 5, 1), allow('c', 5, 2), allow('c', 136, undefined), allow('c', 10, 200),
+    ...devices.map((device) => allow(device.type, device.major, device.minor, device.access)),
   ];
 }
 
@@ -130,7 +161,10 @@ function linuxResources(input: SpecInput): Record<string, unknown> {
   if (r.cpuQuota) cpu.quota = r.cpuQuota;
   if (r.cpuPeriod) cpu.period = r.cpuPeriod;
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
-  const resources: Record<string, unknown> = { devices: deviceRules(input.privileged) };
+  if (r.cpusetMems) cpu.mems = r.cpusetMems;
+  if (r.swappiness !== undefined) memory.swappiness = r.swappiness;
+  const resources: Record<string, unknown> = { devices: deviceRules(input.privileged, input.devices ?? []) };
+  if (r.blkioWeight !== undefined) resources.blockIO = { weight: r.blkioWeight };
   if (Object.keys(memory).length) resources.memory = memory;
   if (Object.keys(cpu).length) resources.cpu = cpu;
   if (r.pidsLimit !== undefined && r.pidsLimit > 0) resources.pids = { limit: r.pidsLimit };
@@ -138,11 +172,18 @@ function linuxResources(input: SpecInput): Record<string, unknown> {
 }
 
 export function buildSpec(input: SpecInput): Record<string, unknown> {
-  const namespaces: { type: string; path?: string }[] = [
-    { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' },
-  ];
-  if (input.network === 'none') namespaces.push({ type: 'network' });
-  else if (typeof input.network === 'object') namespaces.push({ type: 'network', path: input.network.path });
+  const shared = input.namespaces ?? {};
+  const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }];
+  // A namespace left out of the list is the runtime's own, which is the host's.
+  const add = (type: string, choice: NamespaceChoice): void => {
+    if (choice === 'private') namespaces.push({ type });
+    else if (choice !== 'host') namespaces.push({ type, path: choice.path });
+  };
+  add('pid', shared.pid ?? 'private');
+  add('ipc', shared.ipc ?? 'private');
+  add('uts', shared.uts ?? 'private');
+  add('cgroup', shared.cgroup ?? 'private');
+  add('network', input.network === 'none' ? 'private' : input.network);
 
   const caps = input.capabilities;
   const process: Record<string, unknown> = {
@@ -170,14 +211,19 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     linux.readonlyPaths = [...READONLY_PATHS];
   }
   if (input.seccomp) linux.seccomp = input.seccomp;
+  if (input.sysctls && Object.keys(input.sysctls).length) linux.sysctl = { ...input.sysctls };
+  if (input.devices?.length) {
+    linux.devices = input.devices.map(({ path, type, major, minor, fileMode, uid, gid }) => ({ path, type, major, minor, fileMode, uid, gid }));
+  }
 
   const userDestinations = new Set(input.mounts.map((mount) => mount.destination));
   return {
     ociVersion: '1.0.2',
     process,
     root: { path: input.rootfs, readonly: input.readonlyRootfs },
-    hostname: input.hostname,
-    mounts: [...defaultMounts(input.shmSize, input.privileged).filter((mount) => !userDestinations.has(mount.destination)), ...input.mounts],
+    // Without a UTS namespace of its own the container cannot have a name of its own.
+    ...(shared.uts === 'host' ? {} : { hostname: input.hostname }),
+    mounts: [...defaultMounts(input.shmSize, input.privileged, !input.noShm).filter((mount) => !userDestinations.has(mount.destination)), ...input.mounts],
     linux,
   };
 }

@@ -259,3 +259,44 @@ describe('buildSpec: resources', () => {
     assert.equal(spec({ cgroupsPath: '/berth/xyz' }).linux.cgroupsPath, '/berth/xyz');
   });
 });
+
+describe('buildSpec: shared namespaces, sysctls and devices', () => {
+  const linux = (s: Spec) => s.linux as Spec['linux'] & { sysctl?: Record<string, string>; devices?: Record<string, unknown>[] };
+
+  it('host PID, IPC, UTS and cgroup namespaces are left out; a joined one is named by path', () => {
+    const s = spec({ namespaces: { pid: 'host', ipc: 'host', uts: 'host', cgroup: 'host' } });
+    assert.deepEqual(s.linux.namespaces.map((n) => n.type).sort(), ['mount', 'network']);
+    const joined = spec({ namespaces: { pid: { path: '/proc/42/ns/pid' } } });
+    assert.deepEqual(joined.linux.namespaces.find((n) => n.type === 'pid'), { type: 'pid', path: '/proc/42/ns/pid' });
+  });
+
+  it('a host UTS namespace has no hostname in the spec', () => {
+    assert.equal('hostname' in spec({ namespaces: { uts: 'host' } }), false);
+    assert.equal(spec().hostname, 'abc');
+  });
+
+  it('noShm drops /dev/shm', () => {
+    assert.equal(mount(spec({ noShm: true }), '/dev/shm'), undefined);
+    assert.ok(mount(spec(), '/dev/shm'));
+  });
+
+  it('sysctls go to linux.sysctl, only when there are some', () => {
+    assert.deepEqual(linux(spec({ sysctls: { 'kernel.shmmax': '1000' } })).sysctl, { 'kernel.shmmax': '1000' });
+    assert.equal(linux(spec({ sysctls: {} })).sysctl, undefined);
+  });
+
+  it('devices are created and allowed with their own permissions', () => {
+    const device = { path: '/dev/f', type: 'c' as const, major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0, access: 'r' };
+    const s = spec({ devices: [device] });
+    assert.deepEqual(linux(s).devices, [{ path: '/dev/f', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0 }]);
+    assert.deepEqual(s.linux.resources.devices.at(-1), { allow: true, type: 'c', major: 10, minor: 229, access: 'r' });
+    assert.deepEqual(spec({ devices: [device], privileged: true }).linux.resources.devices, [{ allow: true, access: 'rwm' }]);
+  });
+
+  it('cpuset mems, swappiness and the block I/O weight', () => {
+    const r = spec({ resources: { cpusetMems: '0', swappiness: 10, blkioWeight: 300 } }).linux.resources as Record<string, unknown>;
+    assert.deepEqual(r.cpu, { mems: '0' });
+    assert.deepEqual(r.memory, { swappiness: 10 });
+    assert.deepEqual(r.blockIO, { weight: 300 });
+  });
+});
