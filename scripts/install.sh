@@ -10,7 +10,7 @@ ROOT=$(pwd)
 
 if [ "$(id -u)" != 0 ]; then echo "install.sh: run as root" >&2; exit 1; fi
 
-PACKAGES=(crun runc conmon busybox-static socat procps iptables containernetworking-plugins util-linux tar gzip libisal2 python3-docker python3-pytest docker-registry apache2-utils openssl skopeo umoci docker-compose)
+PACKAGES=(crun runc conmon busybox-static tini socat procps iptables containernetworking-plugins util-linux tar gzip libisal2 python3-docker python3-pytest docker-registry apache2-utils openssl skopeo umoci docker-compose)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -11,6 +11,8 @@ import { packDirectory } from '../tar/pack.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
 import { openStdinBridge } from '../runtime/attach-socket.js';
 import type { CgroupLayout } from '../runtime/cgroup-layout.js';
+import type { HostFacts } from '../runtime/host-facts.js';
+import { resolveDevices, type DeviceMapping } from './host-devices.js';
 import { conmonCreate, resizeTerminal } from '../runtime/conmon.js';
 import { logSize, readLogLines } from '../runtime/container-log.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
@@ -19,7 +21,7 @@ import type { SeccompHost } from '../runtime/seccomp-host.js';
 import { initialState, ZERO_TIME, type ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
 import { containerSeccomp } from './container-seccomp.js';
-import { containerSpec } from './container-spec.js';
+import { containerSpec, INIT_BINARY } from './container-spec.js';
 import { prepareMounts } from './container-mounts.js';
 import { emptyOutput, selectOutput } from './log-output.js';
 import { containerSummary, containerInspect, matchesContainerFilters, validateContainerFilters } from './container-views.js';
@@ -42,6 +44,7 @@ export interface ContainerServiceSettings {
   runtimes: Map<string, OciRuntime>;
   defaultRuntime: string;
   cgroups: CgroupLayout;
+  hostFacts: HostFacts;
   seccomp: SeccompHost;
   /** What berthd's own bounding set lets it grant (see effectiveCapabilities). */
   grantableCapabilities: readonly string[];
@@ -206,9 +209,14 @@ export class ContainerService implements ContainerApi {
       defaultRuntime: this.settings.defaultRuntime,
       runtimes: [...this.settings.runtimes.keys()],
       swapAccounting: this.settings.cgroups.swapAccounting,
+      hostFacts: this.settings.hostFacts,
     });
-    // dockerd reads a seccomp profile only at start; reading it now too means a bad one leaves no container behind.
+    // dockerd reads a seccomp profile and the devices only at start; reading them now too means a bad one leaves no container behind.
     containerSeccomp(hostConfig, this.capabilitiesOf(hostConfig), this.settings.seccomp);
+    await resolveDevices((hostConfig.Devices ?? []) as DeviceMapping[]);
+    if (hostConfig.Init && !(await pathExists(INIT_BINARY))) {
+      throw invalidArgument(`--init needs ${INIT_BINARY} (Debian package tini), which is not installed`);
+    }
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, imageConfig, id);
     const plan = await this.planMounts(hostConfig, config);
@@ -313,7 +321,11 @@ export class ContainerService implements ContainerApi {
         ),
       ]);
       await prepareMounts(record.MountPoints ?? [], rootfs, this.volumes);
-      const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp, this.capabilitiesOf(record.HostConfig));
+      const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp, this.capabilitiesOf(record.HostConfig), (ref, namespace) => {
+        const target = this.find(ref);
+        if (target.Id === record.Id || !target.State.Running) throw conflict(`cannot join ${namespace} of a non running container: ${target.Id}`);
+        return target.State.Pid;
+      });
       const keepCompiledFilter = await runtime.compiledSeccomp?.prepare(spec, id);
       // Regenerated at every start, so it needs no crash safety (no fsync): only the record does.
       await writeFile(`${this.paths.bundle(id)}/config.json`, JSON.stringify(spec), { mode: 0o600 });

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { buildSpec, consoleSize, type SpecMount } from '../runtime/oci-spec.js';
+import { buildSpec, consoleSize, type NamespaceChoice, type SpecMount } from '../runtime/oci-spec.js';
 import type { CgroupLayout } from '../runtime/cgroup-layout.js';
 import type { SeccompHost } from '../runtime/seccomp-host.js';
 import { containerSeccomp } from './container-seccomp.js';
@@ -10,7 +10,13 @@ import { rootfsPropagation, sortByDepth, specMount } from './container-mounts.js
 import { resolveInRoot } from './path-in-root.js';
 import { currentHardLimits, toRlimits } from './process-limits.js';
 import { parseSecurityOpts } from './security-opts.js';
-import { resolveUser } from './user.js';
+import { hostDevices, resolveDevices, type DeviceMapping } from './host-devices.js';
+import { joinedContainer } from './host-options.js';
+import { resolveGroups, resolveUser } from './user.js';
+
+/** docker's --init: tini, static so it runs in any image, where docker puts its docker-init. */
+export const INIT_BINARY = '/usr/bin/tini-static';
+const INIT_IN_CONTAINER = '/sbin/docker-init';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -44,6 +50,21 @@ function containerMounts(record: ContainerRecord, paths: ContainerPaths): SpecMo
   return sortByDepth([...etcFiles.filter((mount) => !covered.has(mount.destination)), ...user.map(specMount)]);
 }
 
+/** The pid of the running container a `container:<ref>` mode joins; throws docker's error when there is none. */
+export type JoinTarget = (ref: string, namespace: 'PID') => number;
+
+/** The PID and IPC namespaces of a container, and the /dev/shm that goes with its IPC mode. */
+function sharedNamespaces(host: ContainerRecord['HostConfig'], join: JoinTarget): {
+  pid: NamespaceChoice; ipc: NamespaceChoice; shm?: SpecMount; noShm: boolean;
+} {
+  const pidMode = String(host.PidMode ?? '');
+  const ipcMode = String(host.IpcMode ?? '');
+  const pidTarget = joinedContainer(pidMode);
+  const pid: NamespaceChoice = pidMode === 'host' ? 'host' : pidTarget ? { path: `/proc/${join(pidTarget, 'PID')}/ns/pid` } : 'private';
+  if (ipcMode === 'host') return { pid, ipc: 'host', shm: bindMount('/dev/shm', '/dev/shm'), noShm: false };
+  return { pid, ipc: 'private', noShm: ipcMode === 'none' };
+}
+
 /** Builds the OCI spec of a container whose rootfs is mounted at `rootfs`. */
 export async function containerSpec(
   record: ContainerRecord,
@@ -52,9 +73,17 @@ export async function containerSpec(
   cgroups: CgroupLayout,
   seccompHost: SeccompHost,
   capabilities: string[],
+  joinTarget: JoinTarget,
 ): Promise<Record<string, unknown>> {
   const host = record.HostConfig;
-  const user = await resolveUser(rootfs, record.Config.User);
+  const namespaces = sharedNamespaces(host, joinTarget);
+  const [user, extraGids, requestedDevices, allDevices] = await Promise.all([
+    resolveUser(rootfs, record.Config.User),
+    resolveGroups(rootfs, (host.GroupAdd ?? []) as string[]),
+    resolveDevices((host.Devices ?? []) as DeviceMapping[]),
+    host.Privileged ? hostDevices() : [],
+  ]);
+  const devices = [...allDevices.filter((device) => !requestedDevices.some((wanted) => wanted.path === device.path)), ...requestedDevices];
   const cwd = record.Config.WorkingDir || '/';
   // Docker creates a missing working directory; resolved inside the rootfs so a link cannot point it outside.
   await mkdir(await resolveInRoot(rootfs, cwd), { recursive: true });
@@ -66,16 +95,25 @@ export async function containerSpec(
   return buildSpec({
     rootfs,
     readonlyRootfs: host.ReadonlyRootfs,
-    args: processArgs(record.Config),
+    args: host.Init ? [INIT_IN_CONTAINER, '--', ...processArgs(record.Config)] : processArgs(record.Config),
     env: containerEnv(record, user.home),
     cwd,
-    user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+    user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...extraGids])] },
     terminal: record.Config.Tty,
     consoleSize: consoleSize(host.ConsoleSize),
     hostname: record.Config.Hostname,
     capabilities,
     privileged: host.Privileged,
     network: hostNetwork ? 'host' : 'none',
+    namespaces: {
+      pid: namespaces.pid,
+      ipc: namespaces.ipc,
+      uts: host.UTSMode === 'host' ? 'host' : 'private',
+      cgroup: host.CgroupnsMode === 'host' ? 'host' : 'private',
+    },
+    noShm: namespaces.noShm,
+    sysctls: (host.Sysctls ?? {}) as Record<string, string>,
+    devices,
     cgroupsPath: containerCgroupPath(record.Id),
     resources: {
       memory: host.Memory,
@@ -86,13 +124,21 @@ export async function containerSpec(
       cpuQuota: quota,
       cpuPeriod: period,
       cpusetCpus: host.CpusetCpus,
+      cpusetMems: (host.CpusetMems as string | undefined) || undefined,
       pidsLimit: host.PidsLimit ?? undefined,
+      swappiness: typeof host.MemorySwappiness === 'number' && host.MemorySwappiness >= 0 ? host.MemorySwappiness : undefined,
+      blkioWeight: typeof host.BlkioWeight === 'number' && host.BlkioWeight > 0 ? host.BlkioWeight : undefined,
     },
-    mounts: containerMounts(record, paths),
+    mounts: sortByDepth([
+      ...containerMounts(record, paths),
+      ...(namespaces.shm ? [namespaces.shm] : []),
+      ...(host.Init ? [bindMount(INIT_BINARY, INIT_IN_CONTAINER, true)] : []),
+    ]),
     ...(propagation ? { rootfsPropagation: propagation } : {}),
     shmSize: host.ShmSize,
     rlimits: host.Ulimits?.length ? toRlimits(host.Ulimits, await currentHardLimits()) : [],
     noNewPrivileges: parseSecurityOpts(host.SecurityOpt).noNewPrivileges,
+    ...(typeof host.OomScoreAdj === 'number' && host.OomScoreAdj !== 0 ? { oomScoreAdj: host.OomScoreAdj } : {}),
     seccomp: containerSeccomp(host, capabilities, seccompHost),
     swapAccounting: cgroups.swapAccounting,
   });

@@ -1,7 +1,9 @@
 import { availableParallelism, hostname } from 'node:os';
 import { invalidArgument } from '../common/errors.js';
 import type { ExecutionConfig } from '../image/image-config.js';
+import type { HostFacts } from '../runtime/host-facts.js';
 import type { ContainerConfig, HostConfig } from './container-record.js';
+import { checkHostOptions } from './host-options.js';
 import type { CreateContainerRequest } from './types.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -49,8 +51,14 @@ export function resolveConfig(request: CreateContainerRequest, image: ExecutionC
   // `--entrypoint ""` arrives as [""]: it clears the entrypoint.
   if (entrypoint && entrypoint.length === 1 && entrypoint[0] === '') entrypoint = null;
   const hostNetwork = request.HostConfig?.NetworkMode === 'host';
+  const hostUts = request.HostConfig?.UTSMode === 'host';
+  if (hostUts && request.Hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
+  const workingDir = request.WorkingDir || image.WorkingDir || '';
+  if (workingDir && !workingDir.startsWith('/')) {
+    throw invalidArgument(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
+  }
   return {
-    Hostname: request.Hostname || (hostNetwork ? hostname() : id.slice(0, 12)),
+    Hostname: request.Hostname || (hostNetwork || hostUts ? hostname() : id.slice(0, 12)),
     Domainname: request.Domainname ?? '',
     User: request.User ?? image.User ?? '',
     AttachStdin: request.AttachStdin ?? false,
@@ -64,7 +72,7 @@ export function resolveConfig(request: CreateContainerRequest, image: ExecutionC
     Cmd: cmd,
     Image: request.Image,
     Volumes: request.Volumes ?? image.Volumes ?? null,
-    WorkingDir: request.WorkingDir || image.WorkingDir || '',
+    WorkingDir: workingDir,
     Entrypoint: entrypoint && entrypoint.length ? entrypoint : null,
     OnBuild: null,
     Labels: { ...(image.Labels ?? {}), ...(request.Labels ?? {}) },
@@ -83,7 +91,7 @@ export function processArgs(config: ContainerConfig): string[] {
 /** Validates and completes the client's HostConfig as docker does, returning warnings. */
 export function resolveHostConfig(
   requested: Partial<HostConfig> | undefined,
-  options: { defaultRuntime: string; runtimes: string[]; swapAccounting: boolean },
+  options: { defaultRuntime: string; runtimes: string[]; swapAccounting: boolean; hostFacts?: HostFacts },
 ): { hostConfig: HostConfig; warnings: string[] } {
   const hostConfig: HostConfig = { ...defaultHostConfig(options.defaultRuntime) };
   for (const [key, value] of Object.entries(requested ?? {})) {
@@ -139,6 +147,7 @@ export function resolveHostConfig(
   if (hostConfig.CpusetCpus && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(hostConfig.CpusetCpus)) {
     throw invalidArgument(`Invalid value ${hostConfig.CpusetCpus} for cpuset cpus`);
   }
+  if (options.hostFacts) warnings.push(...checkHostOptions(hostConfig, options.hostFacts));
   if (hostConfig.OomKillDisable && !hostConfig.Memory) {
     warnings.push('OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.');
   }

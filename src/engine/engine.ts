@@ -6,6 +6,7 @@ import { ImageService } from '../image/images.js';
 import { RegistryAccess } from '../image/registry/registry-access.js';
 import { boundingSetOf } from '../runtime/capabilities.js';
 import { prepareCgroupLayout, type CgroupLayout } from '../runtime/cgroup-layout.js';
+import { readHostFacts } from '../runtime/host-facts.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
 import { SeccompBpfCache } from '../runtime/seccomp-bpf-cache.js';
 import { detectSeccompHost, type SeccompHost } from '../runtime/seccomp-host.js';
@@ -104,7 +105,8 @@ export class Engine {
       onEvent: (action, name, attributes) => events.publish('volume', action, name, attributes),
     });
     const grantableCapabilities = boundingSetOf(procStatus);
-    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, seccomp, grantableCapabilities }, images, volumes, events);
+    const hostFacts = await readHostFacts(cgroups);
+    containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, hostFacts, seccomp, grantableCapabilities }, images, volumes, events);
     await containers.load();
     const execs = new ExecService(containers, paths);
     const engineId = await loadEngineId(config['data-root']);

@@ -68,3 +68,18 @@ export async function resolveUser(root: string, spec: string): Promise<ProcessUs
   const additionalGids = name === undefined || groupPart ? [] : [gid, ...groups.filter((g) => g.members.includes(name) && g.gid !== gid).map((g) => g.gid)];
   return { uid, gid, additionalGids, home };
 }
+
+/**
+ * docker's --group-add: each a group name of the image's /etc/group or a number,
+ * added to the process's groups whoever the user is.
+ */
+export async function resolveGroups(root: string, wanted: string[]): Promise<number[]> {
+  if (!wanted.length) return [];
+  const groups = parseGroup(await readInRoot(root, '/etc/group'));
+  return wanted.map((name) => {
+    if (NUMERIC.test(name)) return Number(name);
+    const group = groups.find((g) => g.name === name);
+    if (!group) throw invalidArgument(`Unable to find group ${name}: no matching entries in group file`);
+    return group.gid;
+  });
+}

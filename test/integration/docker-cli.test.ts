@@ -32,6 +32,19 @@ describe('the real docker CLI against berthd', { skip: (!isRoot && 'needs root')
     assert.equal(daemon.docker(['ps', '-aq']).stdout, '');
   });
 
+  test('run with the host options docker\'s CLI sends: namespaces, sysctl, device, init, group-add', () => {
+    const run = daemon.docker([
+      'run', '--rm', '--pid', 'host', '--uts', 'host', '--ipc', 'none', '--sysctl', 'kernel.shmmax=1000',
+      '--device', '/dev/null:/dev/extra-null', '--init', '--group-add', '4242', 'busybox', 'sh', '-c',
+      `hostname; cat /proc/sys/kernel/shmmax; test -e /dev/shm || echo no-shm; stat -c '%t %T' /dev/extra-null; id -G; test -d /proc/${process.pid} && echo host-pids`,
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /\n1000\nno-shm\n1 3\n0 10 4242\nhost-pids\n$/);
+    const refused = daemon.docker(['run', '--rm', '--cgroup-parent', 'mine', 'busybox', 'true']);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stderr, /berth does not support CgroupParent \(--cgroup-parent\) yet/);
+  });
+
   test('run -d, ps, logs, exec, inspect, stop, rm', () => {
     const run = daemon.docker(['run', '-d', '--name', 'dweb', 'busybox', 'sh', '-c', 'echo started; sleep 100']);
     assert.equal(run.status, 0, run.stderr);

@@ -1,0 +1,167 @@
+import { invalidArgument } from '../common/errors.js';
+import type { HostFacts } from '../runtime/host-facts.js';
+import type { HostConfig } from './container-record.js';
+
+/**
+ * Checks of the HostConfig settings beyond memory and CPU time: namespace modes,
+ * sysctls, devices, cpusets, and the fields berth does not implement. dockerd
+ * rejects what it cannot honour; so does berth, in dockerd's words where dockerd
+ * has them, instead of running a container without what the user asked for.
+ */
+
+
+const NAMESPACED_SYSCTLS = new Set([
+  'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax',
+  'kernel.shmmni', 'kernel.shm_rmid_forced',
+]);
+
+/** Settings no client needs on Linux, or that berth takes as dockerd's defaults. */
+function isUnset(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === 0 || value === false) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.keys(value).length === 0;
+  return false;
+}
+
+/** Fields of HostConfig berth does not implement yet, with what a user sees when one is asked for. */
+const UNSUPPORTED: [field: string, flag: string][] = [
+  ['VolumesFrom', '--volumes-from'],
+  ['Links', '--link'],
+  ['BlkioWeightDevice', '--blkio-weight-device'],
+  ['BlkioDeviceReadBps', '--device-read-bps'],
+  ['BlkioDeviceWriteBps', '--device-write-bps'],
+  ['BlkioDeviceReadIOps', '--device-read-iops'],
+  ['BlkioDeviceWriteIOps', '--device-write-iops'],
+  ['CpuRealtimePeriod', '--cpu-rt-period'],
+  ['CpuRealtimeRuntime', '--cpu-rt-runtime'],
+  ['DeviceCgroupRules', '--device-cgroup-rule'],
+  ['DeviceRequests', '--gpus'],
+  ['CgroupParent', '--cgroup-parent'],
+  ['VolumeDriver', '--volume-driver'],
+];
+
+/** Parses the kernel's CPU list form ("0-3,8") into the set of numbers it names; undefined when malformed. */
+export function parseCpuList(list: string): Set<number> | undefined {
+  const result = new Set<number>();
+  for (const part of list.trim().split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!match) return undefined;
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    if (last < first) return undefined;
+    for (let n = first; n <= last; n++) result.add(n);
+  }
+  return result;
+}
+
+function checkCpuset(requested: string, available: string, what: { invalid: string; unavailable: string }): void {
+  const wanted = parseCpuList(requested);
+  if (!wanted) throw invalidArgument(`Invalid value ${requested} for ${what.invalid}`);
+  const offered = parseCpuList(available) ?? new Set<number>();
+  if ([...wanted].some((n) => !offered.has(n))) {
+    throw invalidArgument(`Requested ${what.unavailable} are not available - requested ${requested}, available: ${available}`);
+  }
+}
+
+/** A namespace mode of docker's forms: '', the named ones, or container:<name|id>. */
+function checkMode(value: string, allowed: string[], label: string, joinable: boolean): void {
+  if (value === '' || allowed.includes(value)) return;
+  if (joinable && value.startsWith('container:') && value.length > 'container:'.length) return;
+  throw invalidArgument(`invalid ${label} mode: ${value}`);
+}
+
+/** The container a `container:<ref>` mode names, or undefined. */
+export function joinedContainer(mode: string | undefined): string | undefined {
+  return mode?.startsWith('container:') ? mode.slice('container:'.length) : undefined;
+}
+
+/** docker's rules for --sysctl: only namespaced keys, and none of a namespace shared with the host. */
+export function checkSysctls(sysctls: Record<string, string>, shared: { network: boolean; ipc: boolean; uts: boolean }): void {
+  for (const key of Object.keys(sysctls)) {
+    const ipc = NAMESPACED_SYSCTLS.has(key) || key.startsWith('fs.mqueue.');
+    const net = key.startsWith('net.');
+    const uts = key === 'kernel.domainname' || key === 'kernel.hostname';
+    if (!ipc && !net && !uts) throw invalidArgument(`sysctl "${key}" is not in a separate kernel namespace`);
+    if (key === 'kernel.hostname') throw invalidArgument(`sysctl "${key}" is not allowed: use --hostname`);
+    if ((ipc && shared.ipc) || (net && shared.network) || (uts && shared.uts)) {
+      const namespace = ipc ? 'IPC' : net ? 'network' : 'UTS';
+      throw invalidArgument(`sysctl "${key}" is not allowed in the host's ${namespace} namespace`);
+    }
+  }
+}
+
+/**
+ * Validates the settings of hostConfig this module owns, normalising what docker
+ * normalises; returns docker's warnings for settings the host cannot apply.
+ */
+export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): string[] {
+  const warnings: string[] = [];
+  for (const [field, flag] of UNSUPPORTED) {
+    if (!isUnset(hostConfig[field])) throw invalidArgument(`berth does not support ${field} (${flag}) yet`);
+  }
+  const pidMode = String(hostConfig.PidMode ?? '');
+  const ipcMode = String(hostConfig.IpcMode ?? '');
+  const utsMode = String(hostConfig.UTSMode ?? '');
+  const cgroupnsMode = String(hostConfig.CgroupnsMode ?? '');
+  const usernsMode = String(hostConfig.UsernsMode ?? '');
+  checkMode(pidMode, ['host'], 'PID', true);
+  checkMode(ipcMode, ['host', 'private', 'shareable', 'none'], 'IPC', true);
+  // Sharing /dev/shm with another container needs it on the host side, which berth does not do yet;
+  // joining only the System V namespace would share half of what the user asked for.
+  if (joinedContainer(ipcMode)) throw invalidArgument('berth does not support IpcMode container:<name> (--ipc container:) yet');
+  checkMode(utsMode, ['host'], 'UTS', false);
+  checkMode(cgroupnsMode, ['host', 'private'], 'cgroup namespace', false);
+  // Containers share the host's user namespace already; remapping is not implemented.
+  if (usernsMode !== '' && usernsMode !== 'host') throw invalidArgument(`berth does not support UsernsMode ${usernsMode} (--userns) yet`);
+
+  const sysctls = (hostConfig.Sysctls ?? {}) as Record<string, string>;
+  checkSysctls(sysctls, { network: hostConfig.NetworkMode === 'host', ipc: ipcMode === 'host', uts: utsMode === 'host' });
+
+  if (hostConfig.CpusetCpus) checkCpuset(hostConfig.CpusetCpus, facts.onlineCpus, { invalid: 'cpuset cpus', unavailable: 'CPUs' });
+  const mems = String(hostConfig.CpusetMems ?? '');
+  if (mems) checkCpuset(mems, facts.onlineMems, { invalid: 'cpuset mems', unavailable: 'memory nodes' });
+
+  const oomScoreAdj = Number(hostConfig.OomScoreAdj ?? 0);
+  if (!Number.isInteger(oomScoreAdj) || oomScoreAdj < -1000 || oomScoreAdj > 1000) {
+    throw invalidArgument(`Invalid value ${hostConfig.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+  }
+  const swappiness = hostConfig.MemorySwappiness;
+  if (swappiness !== undefined && swappiness !== null && swappiness !== -1) {
+    if (typeof swappiness !== 'number' || !Number.isInteger(swappiness) || swappiness < 0 || swappiness > 100) {
+      throw invalidArgument(`Invalid value: ${String(swappiness)}, valid memory swappiness range is 0-100`);
+    }
+    if (!facts.swappiness) {
+      warnings.push('Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.');
+      hostConfig.MemorySwappiness = null;
+    }
+  }
+  const weight = Number(hostConfig.BlkioWeight ?? 0);
+  if (weight > 0) {
+    if (weight < 10 || weight > 1000) throw invalidArgument('Range of blkio weight is from 10 to 1000');
+    if (!facts.blkioWeight) {
+      warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+      hostConfig.BlkioWeight = 0;
+    }
+  }
+  const devices = (hostConfig.Devices ?? []) as { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[];
+  for (const device of devices) {
+    if (!device.PathOnHost?.startsWith('/')) throw invalidArgument(`invalid device path ${device.PathOnHost ?? ''}: it must be absolute`);
+    if (device.PathInContainer && !device.PathInContainer.startsWith('/')) {
+      throw invalidArgument(`invalid device path in container ${device.PathInContainer}: it must be absolute`);
+    }
+    if (device.CgroupPermissions && !/^[rwm]{1,3}$/.test(device.CgroupPermissions)) {
+      throw invalidArgument(`invalid device mode: ${device.CgroupPermissions}`);
+    }
+  }
+  const portBindings = (hostConfig.PortBindings ?? {}) as Record<string, unknown>;
+  if (Object.keys(portBindings).length || hostConfig.PublishAllPorts) {
+    if (hostConfig.NetworkMode === 'host') {
+      warnings.push('Published ports are discarded when using host network mode');
+      hostConfig.PortBindings = {};
+      hostConfig.PublishAllPorts = false;
+    } else {
+      throw invalidArgument('berth does not publish ports yet: containers have no bridge network (use --network host to serve on the host\'s ports)');
+    }
+  }
+  return warnings;
+}

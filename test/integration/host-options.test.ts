@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isRoot, TestDaemon } from '../helpers/daemon.js';
+
+const cgroupV1 = !existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+describe('run with namespaces, sysctls, devices and the other host options', { skip: !isRoot && 'needs root' }, () => {
+  let daemon: TestDaemon;
+  before(async () => {
+    daemon = await TestDaemon.start();
+  });
+  after(async () => {
+    await daemon?.stop();
+  });
+
+  const run = (args: string[]) => daemon.berth(['run', '--rm', ...args]);
+
+  test('--pid host sees the host processes; --pid container: sees only that container', () => {
+    const own = run(['busybox', 'ps', '-o', 'pid']);
+    assert.equal(own.stdout.replace(/ +/g, ''), 'PID\n1\n', own.stderr);
+    const host = run(['--pid', 'host', 'busybox', 'sh', '-c', `ps -o pid | grep -qx " *${process.pid}" && echo found`]);
+    assert.equal(host.stdout, 'found\n', host.stderr);
+    const id = daemon.berth(['run', '-d', 'busybox', 'sleep', '100']).stdout.trim();
+    try {
+      const joined = run(['--pid', `container:${id}`, 'busybox', 'ps', '-o', 'comm']);
+      assert.match(joined.stdout, /^COMMAND\nsleep\nps\n$/, joined.stderr);
+    } finally {
+      daemon.berth(['rm', '-f', id]);
+    }
+    const stopped = run(['--pid', 'container:no-such-container', 'busybox', 'true']);
+    assert.equal(stopped.status, 125);
+    assert.match(stopped.stderr, /No such container: no-such-container/);
+  });
+
+  test('--uts host takes the host name and refuses one of its own', () => {
+    assert.equal(run(['--uts', 'host', 'busybox', 'hostname']).stdout, `${hostname()}\n`);
+    const conflict = run(['--uts', 'host', '-h', 'box', 'busybox', 'true']);
+    assert.equal(conflict.status, 125);
+    assert.match(conflict.stderr, /conflicting options: hostname and the UTS mode/);
+  });
+
+  test('--ipc none has no /dev/shm, --ipc host shares the host one', () => {
+    assert.equal(run(['--ipc', 'none', 'busybox', 'sh', '-c', 'test -e /dev/shm || echo absent']).stdout, 'absent\n');
+    const marker = `berth-ipc-test-${process.pid}`;
+    try {
+      spawnSync('touch', [`/dev/shm/${marker}`]);
+      assert.equal(run(['--ipc', 'host', 'busybox', 'ls', `/dev/shm/${marker}`]).stdout, `/dev/shm/${marker}\n`);
+    } finally {
+      rmSync(`/dev/shm/${marker}`, { force: true });
+    }
+    const joined = run(['--ipc', 'container:anything', 'busybox', 'true']);
+    assert.equal(joined.status, 125);
+    assert.match(joined.stderr, /does not support IpcMode container/);
+  });
+
+  test('--sysctl sets namespaced kernel parameters and refuses the others', () => {
+    const set = run(['--sysctl', 'kernel.shmmax=1000', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'cat', '/proc/sys/kernel/shmmax', '/proc/sys/net/ipv4/ip_forward']);
+    assert.equal(set.stdout, '1000\n1\n', set.stderr);
+    const global = run(['--sysctl', 'vm.swappiness=1', 'busybox', 'true']);
+    assert.equal(global.status, 125);
+    assert.match(global.stderr, /sysctl "vm.swappiness" is not in a separate kernel namespace/);
+    const hostNet = run(['--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'true']);
+    assert.match(hostNet.stderr, /not allowed in the host's network namespace/);
+  });
+
+  test('--device adds a host device, renamed, with its permissions; a directory adds the devices below it', () => {
+    const renamed = run(['--device', '/dev/null:/dev/extra-null:rw', 'busybox', 'sh', '-c', 'stat -c "%t %T %F" /dev/extra-null; echo x > /dev/extra-null && echo written']);
+    assert.equal(renamed.stdout, '1 3 character special file\nwritten\n', renamed.stderr);
+    if (existsSync('/dev/fuse')) {
+      // fuse is not among the devices every container may use, so the mapping's permissions decide.
+      const open = (access: string) => run(['--device', `/dev/fuse:/dev/f:${access}`, 'busybox', 'sh', '-c', 'true < /dev/f && echo opened']);
+      assert.equal(open('rw').stdout, 'opened\n');
+      assert.match(open('w').stderr, /Operation not permitted/);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'berth-devices-'));
+    try {
+      assert.equal(spawnSync('mknod', [join(dir, 'zero'), 'c', '1', '5']).status, 0);
+      const many = run(['--device', `${dir}:/dev/mine`, 'busybox', 'sh', '-c', 'head -c 3 /dev/mine/zero | wc -c']);
+      assert.equal(many.stdout.trim(), '3', many.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const missing = run(['--device', '/dev/no-such-device', 'busybox', 'true']);
+    assert.equal(missing.status, 125);
+    assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/no-such-device": no such file or directory/);
+    assert.equal(daemon.berth(['ps', '-aq']).stdout, '', 'a refused device leaves no container');
+  });
+
+  test('--privileged gets the host devices', () => {
+    const listed = run(['--privileged', 'busybox', 'ls', '/dev']).stdout.split('\n');
+    for (const name of ['null', 'zero', 'loop-control', 'fuse']) {
+      if (existsSync(`/dev/${name}`)) assert.ok(listed.includes(name), `/dev/${name} in a privileged container`);
+    }
+  });
+
+  test('--group-add, --oom-score-adj, --cpuset-mems and --init', () => {
+    const groups = run(['-u', 'nobody', '--group-add', 'audio', '--group-add', '4242', 'busybox', 'id', '-G']);
+    assert.deepEqual(groups.stdout.trim().split(' ').sort(), ['29', '4242', '65534'].sort(), groups.stderr);
+    assert.match(run(['--group-add', 'no-such-group', 'busybox', 'true']).stderr, /Unable to find group no-such-group/);
+    assert.equal(run(['--oom-score-adj', '300', 'busybox', 'cat', '/proc/self/oom_score_adj']).stdout, '300\n');
+    const mems = run(['--cpuset-mems', '0', 'busybox', 'sh', '-c', 'cat /sys/fs/cgroup/cpuset/cpuset.mems 2>/dev/null || cat /sys/fs/cgroup/cpuset.mems']);
+    assert.equal(mems.stdout, '0\n', mems.stderr);
+    const init = run(['--init', 'busybox', 'ps', '-o', 'pid,args']);
+    assert.match(init.stdout, /^\s+1 \/sbin\/docker-init -- ps -o pid,args$/m, init.stderr);
+  });
+
+  test('--memory-swappiness on cgroup v1', { skip: !cgroupV1 && 'cgroup v2 has no swappiness' }, () => {
+    assert.equal(run(['--memory-swappiness', '10', 'busybox', 'cat', '/sys/fs/cgroup/memory/memory.swappiness']).stdout, '10\n');
+    assert.match(run(['--memory-swappiness', '101', 'busybox', 'true']).stderr, /valid memory swappiness range is 0-100/);
+  });
+
+  test('what the host lacks or berth does not do is refused in docker\'s words, leaving nothing', () => {
+    const cases: [string[], RegExp][] = [
+      [['-w', 'relative'], /the working directory 'relative' is invalid, it needs to be an absolute path/],
+      [['--cpuset-cpus', '4096'], /Requested CPUs are not available - requested 4096, available: /],
+      [['--cpuset-mems', '4096'], /Requested memory nodes are not available - requested 4096, available: /],
+      [['--blkio-weight', '5'], /Range of blkio weight is from 10 to 1000/],
+      [['--oom-score-adj', '2000'], /range for oom score adj is \[-1000, 1000\]/],
+      [['-p', '8080:80'], /berth does not publish ports yet/],
+      [['--pid', 'bogus'], /invalid PID mode: bogus/],
+      [['--userns', 'remap'], /does not support UsernsMode/],
+    ];
+    for (const [flags, message] of cases) {
+      const refused = run([...flags, 'busybox', 'true']);
+      assert.equal(refused.status, 125, `${flags.join(' ')}: ${refused.stderr}`);
+      assert.match(refused.stderr, message);
+    }
+    assert.equal(daemon.berth(['ps', '-aq']).stdout, '');
+    const mountTable = readFileSync('/proc/self/mountinfo', 'utf8');
+    assert.ok(!mountTable.includes(daemon.dataRoot), 'no mount of the test daemon is left');
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkHostOptions, checkSysctls, joinedContainer, parseCpuList } from '../../src/engine/host-options.js';
+import { defaultHostConfig } from '../../src/engine/create-config.js';
+import type { HostConfig } from '../../src/engine/container-record.js';
+import type { HostFacts } from '../../src/runtime/host-facts.js';
+
+const facts: HostFacts = { onlineCpus: '0-1', onlineMems: '0', swappiness: true, blkioWeight: true };
+const host = (fields: Record<string, unknown>): HostConfig => ({ ...defaultHostConfig('crun'), ...fields });
+const refused = (fields: Record<string, unknown>, message: RegExp, hostFacts = facts) =>
+  assert.throws(() => checkHostOptions(host(fields), hostFacts), (error: Error & { kind?: string }) => message.test(error.message) && error.kind === 'invalid-argument');
+
+describe('parseCpuList', () => {
+  it('reads the kernel list form', () => {
+    assert.deepEqual([...parseCpuList('0-2,5')!], [0, 1, 2, 5]);
+    assert.deepEqual([...parseCpuList('3')!], [3]);
+  });
+  it('refuses what is not a list', () => {
+    for (const bad of ['', 'a', '1-', '3-1', '1,,2']) assert.equal(parseCpuList(bad), undefined, bad);
+  });
+});
+
+describe('checkHostOptions', () => {
+  it('passes a default HostConfig without warnings', () => {
+    assert.deepEqual(checkHostOptions(host({}), facts), []);
+  });
+
+  it('namespace modes: docker\'s names and container:<ref>', () => {
+    assert.deepEqual(checkHostOptions(host({ PidMode: 'container:web', IpcMode: 'shareable', UTSMode: 'host', CgroupnsMode: 'private', UsernsMode: 'host' }), facts), []);
+    refused({ PidMode: 'bogus' }, /^invalid PID mode: bogus$/);
+    refused({ PidMode: 'container:' }, /^invalid PID mode: container:$/);
+    refused({ UTSMode: 'container:x' }, /^invalid UTS mode: container:x$/);
+    refused({ CgroupnsMode: 'shared' }, /^invalid cgroup namespace mode: shared$/);
+    refused({ IpcMode: 'container:db' }, /does not support IpcMode container/);
+    refused({ UsernsMode: 'remap' }, /does not support UsernsMode remap/);
+    assert.equal(joinedContainer('container:web'), 'web');
+    assert.equal(joinedContainer('host'), undefined);
+  });
+
+  it('cpusets must name what the host has', () => {
+    assert.deepEqual(checkHostOptions(host({ CpusetCpus: '0-1', CpusetMems: '0' }), facts), []);
+    refused({ CpusetCpus: '2' }, /^Requested CPUs are not available - requested 2, available: 0-1$/);
+    refused({ CpusetMems: '1' }, /^Requested memory nodes are not available - requested 1, available: 0$/);
+    refused({ CpusetMems: 'x' }, /^Invalid value x for cpuset mems$/);
+  });
+
+  it('ranges of oom score, swappiness and blkio weight', () => {
+    refused({ OomScoreAdj: 1001 }, /range for oom score adj is \[-1000, 1000\]/);
+    refused({ MemorySwappiness: 101 }, /valid memory swappiness range is 0-100/);
+    refused({ BlkioWeight: 9 }, /^Range of blkio weight is from 10 to 1000$/);
+    assert.deepEqual(checkHostOptions(host({ OomScoreAdj: -1000, MemorySwappiness: -1, BlkioWeight: 1000 }), facts), []);
+  });
+
+  it('settings the host cannot apply are discarded with docker\'s warnings', () => {
+    const config = host({ MemorySwappiness: 10, BlkioWeight: 300 });
+    const warnings = checkHostOptions(config, { ...facts, swappiness: false, blkioWeight: false });
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0]!, /Memory swappiness discarded/);
+    assert.match(warnings[1]!, /Weight discarded/);
+    assert.equal(config.MemorySwappiness, null);
+    assert.equal(config.BlkioWeight, 0);
+  });
+
+  it('ports: refused without a bridge network, discarded with a warning on the host network', () => {
+    refused({ PortBindings: { '80/tcp': [{ HostPort: '8080' }] } }, /does not publish ports yet/);
+    refused({ PublishAllPorts: true }, /does not publish ports yet/);
+    const onHost = host({ NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostPort: '8080' }] } });
+    assert.deepEqual(checkHostOptions(onHost, facts), ['Published ports are discarded when using host network mode']);
+    assert.deepEqual(onHost.PortBindings, {});
+  });
+
+  it('devices need absolute paths and rwm permissions', () => {
+    refused({ Devices: [{ PathOnHost: 'dev/null' }] }, /must be absolute/);
+    refused({ Devices: [{ PathOnHost: '/dev/null', PathInContainer: 'x' }] }, /must be absolute/);
+    refused({ Devices: [{ PathOnHost: '/dev/null', CgroupPermissions: 'rx' }] }, /invalid device mode: rx/);
+  });
+
+  it('fields berth does not implement are named in the refusal', () => {
+    refused({ VolumesFrom: ['other'] }, /^berth does not support VolumesFrom \(--volumes-from\) yet$/);
+    refused({ CgroupParent: 'mine' }, /CgroupParent \(--cgroup-parent\)/);
+    refused({ DeviceRequests: [{ Count: -1 }] }, /--gpus/);
+    assert.deepEqual(checkHostOptions(host({ VolumesFrom: [], Links: null, CgroupParent: '' }), facts), []);
+  });
+});
+
+describe('checkSysctls', () => {
+  const none = { network: false, ipc: false, uts: false };
+  it('allows the namespaced keys', () => {
+    checkSysctls({ 'kernel.shmmax': '1', 'fs.mqueue.msg_max': '1', 'net.ipv4.ip_forward': '1', 'kernel.domainname': 'x' }, none);
+  });
+  it('refuses keys of no namespace, and keys of a namespace shared with the host', () => {
+    assert.throws(() => checkSysctls({ 'vm.swappiness': '1' }, none), /"vm.swappiness" is not in a separate kernel namespace/);
+    assert.throws(() => checkSysctls({ 'kernel.hostname': 'x' }, none), /use --hostname/);
+    assert.throws(() => checkSysctls({ 'net.core.somaxconn': '1' }, { ...none, network: true }), /host's network namespace/);
+    assert.throws(() => checkSysctls({ 'kernel.sem': '1' }, { ...none, ipc: true }), /host's IPC namespace/);
+    assert.throws(() => checkSysctls({ 'kernel.domainname': 'x' }, { ...none, uts: true }), /host's UTS namespace/);
+  });
+});
