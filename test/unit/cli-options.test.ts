@@ -143,6 +143,41 @@ describe('run flags to the create body', () => {
     assert.equal(body.OpenStdin, true);
   });
 
+  it('maps namespaces, sysctls, devices, groups and the other host options like docker', () => {
+    const flags = flagsFor([
+      '--pid', 'host', '--ipc', 'none', '--uts', 'host', '--cgroupns', 'private', '--userns', 'host',
+      '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmax=1000', '--device', '/dev/fuse',
+      '--device', '/dev/null:/dev/n:r', '--device', '/dev/sda:rw', '--group-add', 'audio', '--oom-score-adj', '-5',
+      '--memory-swappiness', '10', '--cpuset-mems', '0', '--blkio-weight', '300',
+    ]);
+    const hc = buildCreateBody(flags, 'busybox', [], {}).HostConfig;
+    assert.equal(hc.PidMode, 'host');
+    assert.equal(hc.IpcMode, 'none');
+    assert.equal(hc.UTSMode, 'host');
+    assert.equal(hc.CgroupnsMode, 'private');
+    assert.equal(hc.UsernsMode, 'host');
+    assert.deepEqual(hc.Sysctls, { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '1000' });
+    assert.deepEqual(hc.Devices, [
+      { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' },
+      { PathOnHost: '/dev/null', PathInContainer: '/dev/n', CgroupPermissions: 'r' },
+      { PathOnHost: '/dev/sda', PathInContainer: '/dev/sda', CgroupPermissions: 'rw' },
+    ]);
+    assert.deepEqual(hc.GroupAdd, ['audio']);
+    assert.equal(hc.OomScoreAdj, -5);
+    assert.equal(hc.MemorySwappiness, 10);
+    assert.equal(hc.CpusetMems, '0');
+    assert.equal(hc.BlkioWeight, 300);
+    const plain = buildCreateBody(flagsFor([]), 'busybox', [], {}).HostConfig;
+    assert.equal(plain.MemorySwappiness, -1);
+    assert.equal(plain.Sysctls, undefined);
+    assert.deepEqual(plain.Devices, []);
+  });
+
+  it('refuses malformed --sysctl and --device values', () => {
+    assert.throws(() => buildCreateBody(flagsFor(['--sysctl', 'novalue']), 'busybox', [], {}), /invalid argument "novalue" for "--sysctl" flag/);
+    assert.throws(() => buildCreateBody(flagsFor(['--device', '/a:/b:/c']), 'busybox', [], {}), /bad format for path/);
+  });
+
   it('maps ports, exposed ports and volumes', () => {
     const body = buildCreateBody(flagsFor(['-p', '8080:80', '-p', '127.0.0.1:53:53/udp', '-p', '9000', '-v', '/a:/b:ro', '-v', '/data', '--expose', '7000']), 'busybox', [], {});
     assert.deepEqual(body.HostConfig.PortBindings, {

@@ -33,6 +33,8 @@ export interface ResourceFlags {
   cpuQuota?: string;
   cpuPeriod?: string;
   cpusetCpus?: string;
+  cpusetMems?: string;
+  blkioWeight?: string;
   pidsLimit?: string;
 }
 
@@ -50,6 +52,8 @@ export function resourceFields(flags: ResourceFlags): Record<string, unknown> {
     CpuQuota: optionalInt(flags.cpuQuota, '--cpu-quota'),
     CpuPeriod: optionalInt(flags.cpuPeriod, '--cpu-period'),
     CpusetCpus: flags.cpusetCpus ?? '',
+    CpusetMems: flags.cpusetMems ?? '',
+    BlkioWeight: optionalInt(flags.blkioWeight, '--blkio-weight'),
     ...(flags.pidsLimit === undefined ? {} : { PidsLimit: parseIntFlag(flags.pidsLimit, '--pids-limit') }),
   };
 }
@@ -97,6 +101,16 @@ export interface CreateFlags extends ResourceFlags {
   logDriver?: string;
   logOpt: string[];
   detachKeys?: string;
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  cgroupns?: string;
+  userns?: string;
+  sysctl: string[];
+  device: string[];
+  groupAdd: string[];
+  oomScoreAdj?: string;
+  memorySwappiness?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -163,7 +177,40 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('-q, --quiet', 'Suppress the pull output')
     .option('--log-driver <string>', 'Logging driver for the container')
-    .option('--log-opt <list>', 'Log driver options', collect, []);
+    .option('--log-opt <list>', 'Log driver options', collect, [])
+    .option('--pid <string>', 'PID namespace to use')
+    .option('--ipc <string>', 'IPC mode to use')
+    .option('--uts <string>', 'UTS namespace to use')
+    .option('--cgroupns <string>', 'Cgroup namespace to use (host|private)')
+    .option('--userns <string>', 'User namespace to use')
+    .option('--sysctl <map>', 'Sysctl options', collect, [])
+    .option('--device <list>', 'Add a host device to the container', collect, [])
+    .option('--group-add <list>', 'Add additional groups to join', collect, [])
+    .option('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)")
+    .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100)')
+    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
+    .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable');
+}
+
+/** docker's --sysctl key=value list as the API's map. */
+function parseSysctls(values: string[]): Record<string, string> | undefined {
+  if (!values.length) return undefined;
+  const sysctls: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw invalidFlagValue(value, '--sysctl', `sysctl '${value}' is not allowed`);
+    sysctls[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return sysctls;
+}
+
+/** docker's --device host[:container][:permissions]. */
+function parseDevice(value: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  const parts = value.split(':');
+  let permissions = 'rwm';
+  if (parts.length > 1 && /^[rwm]{1,3}$/.test(parts[parts.length - 1]!)) permissions = parts.pop()!;
+  if (parts.length > 2 || !parts[0]) throw invalidFlagValue(value, '--device', `bad format for path: ${value}`);
+  return { PathOnHost: parts[0], PathInContainer: parts[1] || parts[0], CgroupPermissions: permissions };
 }
 
 export interface CreateBody {
@@ -259,7 +306,17 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     Ulimits: flags.ulimit.length ? flags.ulimit.map(parseUlimit) : null,
     Init: flags.init ? true : undefined,
     Runtime: flags.runtime,
+    PidMode: flags.pid ?? '',
+    IpcMode: flags.ipc ?? '',
+    UTSMode: flags.uts ?? '',
+    CgroupnsMode: flags.cgroupns ?? '',
+    UsernsMode: flags.userns ?? '',
+    Sysctls: parseSysctls(flags.sysctl),
+    Devices: flags.device.map(parseDevice),
+    GroupAdd: flags.groupAdd.length ? flags.groupAdd : undefined,
+    OomScoreAdj: optionalInt(flags.oomScoreAdj, '--oom-score-adj'),
   };
+  if (flags.memorySwappiness !== undefined) hostConfig.MemorySwappiness = parseIntFlag(flags.memorySwappiness, '--memory-swappiness');
 
   const body: CreateBody = {
     Hostname: flags.hostname ?? '',
