@@ -26,7 +26,6 @@ function isUnset(value: unknown): boolean {
 /** Fields of HostConfig berth does not implement yet, with what a user sees when one is asked for. */
 const UNSUPPORTED: [field: string, flag: string][] = [
   ['VolumesFrom', '--volumes-from'],
-  ['Links', '--link'],
   ['BlkioWeightDevice', '--blkio-weight-device'],
   ['BlkioDeviceReadBps', '--device-read-bps'],
   ['BlkioDeviceWriteBps', '--device-write-bps'],
@@ -152,6 +151,12 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
     if (device.CgroupPermissions && !/^[rwm]{1,3}$/.test(device.CgroupPermissions)) {
       throw invalidArgument(`invalid device mode: ${device.CgroupPermissions}`);
     }
+  }
+  // docker-compose adds links to a service's dependencies on its own, so they are dropped with a warning, not refused:
+  // they name the other containers on docker's default bridge network, which berth does not have.
+  if (!isUnset(hostConfig.Links)) {
+    warnings.push('Links are discarded: they need the default bridge network, which berth does not provide yet');
+    hostConfig.Links = null;
   }
   const portBindings = (hostConfig.PortBindings ?? {}) as Record<string, unknown>;
   if (Object.keys(portBindings).length || hostConfig.PublishAllPorts) {

@@ -75,6 +75,12 @@ describe('checkHostOptions', () => {
     refused({ Devices: [{ PathOnHost: '/dev/null', CgroupPermissions: 'rx' }] }, /invalid device mode: rx/);
   });
 
+  it('links are discarded with a warning (compose adds them to its dependencies on its own)', () => {
+    const config = host({ Links: ['/db:/web_run/db'] });
+    assert.deepEqual(checkHostOptions(config, facts), ['Links are discarded: they need the default bridge network, which berth does not provide yet']);
+    assert.equal(config.Links, null);
+  });
+
   it('fields berth does not implement are named in the refusal', () => {
     refused({ VolumesFrom: ['other'] }, /^berth does not support VolumesFrom \(--volumes-from\) yet$/);
     refused({ CgroupParent: 'mine' }, /CgroupParent \(--cgroup-parent\)/);
