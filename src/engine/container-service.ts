@@ -21,7 +21,7 @@ import type { SeccompHost } from '../runtime/seccomp-host.js';
 import { initialState, ZERO_TIME, type ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
 import { containerSeccomp } from './container-seccomp.js';
-import { containerSpec, INIT_BINARY } from './container-spec.js';
+import { blockIoDevices, containerSpec, INIT_BINARY } from './container-spec.js';
 import { prepareMounts } from './container-mounts.js';
 import { emptyOutput, selectOutput } from './log-output.js';
 import { containerSummary, containerInspect, matchesContainerFilters, validateContainerFilters } from './container-views.js';
@@ -213,7 +213,7 @@ export class ContainerService implements ContainerApi {
     });
     // dockerd reads a seccomp profile and the devices only at start; reading them now too means a bad one leaves no container behind.
     containerSeccomp(hostConfig, this.capabilitiesOf(hostConfig), this.settings.seccomp);
-    await resolveDevices((hostConfig.Devices ?? []) as DeviceMapping[]);
+    await Promise.all([resolveDevices((hostConfig.Devices ?? []) as DeviceMapping[]), blockIoDevices(hostConfig)]);
     if (hostConfig.Init && !(await pathExists(INIT_BINARY))) {
       throw invalidArgument(`--init needs ${INIT_BINARY} (Debian package tini), which is not installed`);
     }
@@ -265,12 +265,38 @@ export class ContainerService implements ContainerApi {
     return { Id: id, Warnings: warnings };
   }
 
+  /**
+   * docker's --volumes-from NAME[:ro|rw]: the volumes and binds of another container, at
+   * the same places, read-only or read-write as asked or else as they are there. They are
+   * that container's, so they are never this one's anonymous volumes to remove.
+   */
+  private inheritedMounts(sources: string[]): MountPoint[] {
+    return sources.flatMap((spec) => {
+      // Container names cannot hold a colon, so one starts the mode.
+      const colon = spec.indexOf(':');
+      const ref = colon < 0 ? spec : spec.slice(0, colon);
+      const mode = colon < 0 ? '' : spec.slice(colon + 1);
+      const modes = colon < 0 ? [] : mode.split(',');
+      const bad = modes.find((option) => !['ro', 'rw', 'z', 'Z'].includes(option));
+      if (bad !== undefined || (modes.includes('ro') && modes.includes('rw'))) throw invalidArgument(`invalid mode: ${mode}`);
+      const source = this.find(ref);
+      return (source.MountPoints ?? []).filter((mount) => mount.Type !== 'tmpfs').map((mount) => ({
+        ...mount,
+        RW: modes.includes('ro') ? false : modes.includes('rw') ? true : mount.RW,
+        Anonymous: false,
+        CopyData: false,
+        CreateSource: false,
+      }));
+    });
+  }
+
   /** The create request's mounts, checked before anything is made; --mount binds need an existing source. */
   private async planMounts(hostConfig: ContainerRecord['HostConfig'], config: ContainerRecord['Config']): Promise<PlannedMount[]> {
     const apiMounts = hostConfig.Mounts ?? [];
     const existing = new Set<string>();
     for (const spec of apiMounts) if (spec.Type === 'bind' && spec.Source && (await pathExists(spec.Source))) existing.add(spec.Source);
     return planMounts({
+      inherited: this.inheritedMounts((hostConfig.VolumesFrom ?? []) as string[]),
       binds: hostConfig.Binds ?? [],
       mounts: apiMounts,
       tmpfs: hostConfig.Tmpfs ?? {},

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { buildSpec, consoleSize, type NamespaceChoice, type SpecMount } from '../runtime/oci-spec.js';
+import { buildSpec, consoleSize, type DeviceRate, type DeviceWeight, type NamespaceChoice, type SpecMount } from '../runtime/oci-spec.js';
 import type { CgroupLayout } from '../runtime/cgroup-layout.js';
 import type { SeccompHost } from '../runtime/seccomp-host.js';
 import { containerSeccomp } from './container-seccomp.js';
@@ -10,8 +10,8 @@ import { rootfsPropagation, sortByDepth, specMount } from './container-mounts.js
 import { resolveInRoot } from './path-in-root.js';
 import { currentHardLimits, toRlimits } from './process-limits.js';
 import { parseSecurityOpts } from './security-opts.js';
-import { hostDevices, resolveDevices, type DeviceMapping } from './host-devices.js';
-import { joinedContainer } from './host-options.js';
+import { blockDeviceNumbers, hostDevices, resolveDevices, type DeviceMapping } from './host-devices.js';
+import { DEVICE_THROTTLES, joinedContainer, parseDeviceRule } from './host-options.js';
 import { resolveGroups, resolveUser } from './user.js';
 
 /** docker's --init: tini, static so it runs in any image, where docker puts its docker-init. */
@@ -65,6 +65,17 @@ function sharedNamespaces(host: ContainerRecord['HostConfig'], join: JoinTarget)
   return { pid, ipc: 'private', noShm: ipcMode === 'none' };
 }
 
+/** The per-device block I/O weights and limits of a HostConfig, with the devices' numbers read from the host. */
+export async function blockIoDevices(host: ContainerRecord['HostConfig']): Promise<{ weights: DeviceWeight[]; throttles: DeviceRate[][] }> {
+  const weights = await Promise.all(((host.BlkioWeightDevice ?? []) as { Path: string; Weight: number }[]).map(
+    async ({ Path, Weight }) => ({ ...(await blockDeviceNumbers(Path)), weight: Weight }),
+  ));
+  const throttles = await Promise.all(DEVICE_THROTTLES.map(({ field }) => Promise.all(((host[field] ?? []) as { Path: string; Rate: number }[]).map(
+    async ({ Path, Rate }) => ({ ...(await blockDeviceNumbers(Path)), rate: Rate }),
+  ))));
+  return { weights, throttles };
+}
+
 /** Builds the OCI spec of a container whose rootfs is mounted at `rootfs`. */
 export async function containerSpec(
   record: ContainerRecord,
@@ -77,12 +88,14 @@ export async function containerSpec(
 ): Promise<Record<string, unknown>> {
   const host = record.HostConfig;
   const namespaces = sharedNamespaces(host, joinTarget);
-  const [user, extraGids, requestedDevices, allDevices] = await Promise.all([
+  const [user, extraGids, requestedDevices, allDevices, blockIo] = await Promise.all([
     resolveUser(rootfs, record.Config.User),
     resolveGroups(rootfs, (host.GroupAdd ?? []) as string[]),
     resolveDevices((host.Devices ?? []) as DeviceMapping[]),
     host.Privileged ? hostDevices() : [],
+    blockIoDevices(host),
   ]);
+  const [readBps, writeBps, readIops, writeIops] = blockIo.throttles;
   const devices = [...allDevices.filter((device) => !requestedDevices.some((wanted) => wanted.path === device.path)), ...requestedDevices];
   const cwd = record.Config.WorkingDir || '/';
   // Docker creates a missing working directory; resolved inside the rootfs so a link cannot point it outside.
@@ -114,6 +127,7 @@ export async function containerSpec(
     noShm: namespaces.noShm,
     sysctls: (host.Sysctls ?? {}) as Record<string, string>,
     devices,
+    deviceRules: ((host.DeviceCgroupRules ?? []) as string[]).map(parseDeviceRule),
     cgroupsPath: containerCgroupPath(record.Id),
     resources: {
       memory: host.Memory,
@@ -128,6 +142,11 @@ export async function containerSpec(
       pidsLimit: host.PidsLimit ?? undefined,
       swappiness: typeof host.MemorySwappiness === 'number' && host.MemorySwappiness >= 0 ? host.MemorySwappiness : undefined,
       blkioWeight: typeof host.BlkioWeight === 'number' && host.BlkioWeight > 0 ? host.BlkioWeight : undefined,
+      blkioWeightDevices: blockIo.weights,
+      throttleReadBps: readBps,
+      throttleWriteBps: writeBps,
+      throttleReadIops: readIops,
+      throttleWriteIops: writeIops,
     },
     mounts: sortByDepth([
       ...containerMounts(record, paths),

@@ -50,6 +50,16 @@ export async function resolveDevices(mappings: DeviceMapping[]): Promise<SpecDev
   return devices;
 }
 
+/** The numbers of a block device, for per-device I/O weights and limits; docker's error when the path is not one. */
+export async function blockDeviceNumbers(path: string): Promise<{ major: number; minor: number }> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw invalidArgument(`stat ${path}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}`);
+  });
+  const device = deviceOf(path, info, 'rwm');
+  if (!device || device.type !== 'b') throw invalidArgument(`${path} is not a block device`);
+  return { major: device.major, minor: device.minor };
+}
+
 /** Directories of /dev that hold no device a privileged container should get (as containerd's HostDevices skips them). */
 const SKIPPED_DEV_DIRS = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
 

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../common/errors.js';
 import type { HostFacts } from '../runtime/host-facts.js';
+import type { DeviceRule } from '../runtime/oci-spec.js';
 import type { HostConfig } from './container-record.js';
 
 /**
@@ -25,15 +26,8 @@ function isUnset(value: unknown): boolean {
 
 /** Fields of HostConfig berth does not implement yet, with what a user sees when one is asked for. */
 const UNSUPPORTED: [field: string, flag: string][] = [
-  ['VolumesFrom', '--volumes-from'],
-  ['BlkioWeightDevice', '--blkio-weight-device'],
-  ['BlkioDeviceReadBps', '--device-read-bps'],
-  ['BlkioDeviceWriteBps', '--device-write-bps'],
-  ['BlkioDeviceReadIOps', '--device-read-iops'],
-  ['BlkioDeviceWriteIOps', '--device-write-iops'],
   ['CpuRealtimePeriod', '--cpu-rt-period'],
   ['CpuRealtimeRuntime', '--cpu-rt-runtime'],
-  ['DeviceCgroupRules', '--device-cgroup-rule'],
   ['DeviceRequests', '--gpus'],
   ['CgroupParent', '--cgroup-parent'],
   ['VolumeDriver', '--volume-driver'],
@@ -72,6 +66,22 @@ function checkMode(value: string, allowed: string[], label: string, joinable: bo
 /** The container a `container:<ref>` mode names, or undefined. */
 export function joinedContainer(mode: string | undefined): string | undefined {
   return mode?.startsWith('container:') ? mode.slice('container:'.length) : undefined;
+}
+
+/** The per-device block I/O limits of HostConfig, with the words docker uses when the kernel lacks them. */
+export const DEVICE_THROTTLES = [
+  { field: 'BlkioDeviceReadBps', kind: 'BPS', direction: 'read' },
+  { field: 'BlkioDeviceWriteBps', kind: 'BPS', direction: 'write' },
+  { field: 'BlkioDeviceReadIOps', kind: 'IOPs', direction: 'read' },
+  { field: 'BlkioDeviceWriteIOps', kind: 'IOPs', direction: 'write' },
+] as const;
+
+/** docker's --device-cgroup-rule form: `c 1:3 rwm`, `b 8:* r`, `a *:* m`. */
+export function parseDeviceRule(text: string): DeviceRule {
+  const match = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(text);
+  if (!match) throw invalidArgument(`invalid device cgroup format '${text}'`);
+  const number = (value: string): number | undefined => (value === '*' ? undefined : Number(value));
+  return { type: match[1] as DeviceRule['type'], major: number(match[2]!), minor: number(match[3]!), access: match[4]! };
 }
 
 /** docker's rules for --sysctl: only namespaced keys, and none of a namespace shared with the host. */
@@ -157,6 +167,27 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
   if (!isUnset(hostConfig.Links)) {
     warnings.push('Links are discarded: they need the default bridge network, which berth does not provide yet');
     hostConfig.Links = null;
+  }
+  for (const rule of (hostConfig.DeviceCgroupRules ?? []) as string[]) parseDeviceRule(rule);
+  for (const { field, kind, direction } of DEVICE_THROTTLES) {
+    const limits = (hostConfig[field] ?? []) as { Path?: string; Rate?: number }[];
+    for (const limit of limits) {
+      if (!limit.Path?.startsWith('/')) throw invalidArgument(`invalid device path ${limit.Path ?? ''} for ${field}: it must be absolute`);
+      if (!Number.isInteger(limit.Rate) || limit.Rate! < 0) throw invalidArgument(`invalid rate ${String(limit.Rate)} for device ${limit.Path}`);
+    }
+    if (limits.length && !facts.blkioThrottle) {
+      warnings.push(`Your kernel does not support ${kind} Block I/O ${direction} limit or the cgroup is not mounted. Block I/O ${kind} ${direction} limit discarded.`);
+      hostConfig[field] = [];
+    }
+  }
+  const weightDevices = (hostConfig.BlkioWeightDevice ?? []) as { Path?: string; Weight?: number }[];
+  for (const entry of weightDevices) {
+    if (!entry.Path?.startsWith('/')) throw invalidArgument(`invalid device path ${entry.Path ?? ''} for BlkioWeightDevice: it must be absolute`);
+    if (!Number.isInteger(entry.Weight) || entry.Weight! < 10 || entry.Weight! > 1000) throw invalidArgument('Range of blkio weight is from 10 to 1000');
+  }
+  if (weightDevices.length && !facts.blkioWeight) {
+    warnings.push('Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.');
+    hostConfig.BlkioWeightDevice = [];
   }
   const portBindings = (hostConfig.PortBindings ?? {}) as Record<string, unknown>;
   if (Object.keys(portBindings).length || hostConfig.PublishAllPorts) {

@@ -11,6 +11,8 @@ export interface HostFacts {
   swappiness: boolean;
   /** A block I/O weight file exists (blkio.weight or blkio.bfq.weight; v2's io controller). */
   blkioWeight: boolean;
+  /** Per-device read/write limits exist (blkio.throttle.*; v2's io controller). */
+  blkioThrottle: boolean;
 }
 
 async function readTrimmed(path: string, fallback: string): Promise<string> {
@@ -33,12 +35,14 @@ export async function readHostFacts(layout: CgroupLayout, root = '/sys/fs/cgroup
   ]);
   if (layout.version === 2) {
     const controllers = (await readTrimmed(`${root}/cgroup.controllers`, '')).split(/\s+/);
-    return { onlineCpus, onlineMems, swappiness: false, blkioWeight: controllers.includes('io') };
+    const io = controllers.includes('io');
+    return { onlineCpus, onlineMems, swappiness: false, blkioWeight: io, blkioThrottle: io };
   }
-  const [swappiness, weight, bfqWeight] = await Promise.all([
+  const [swappiness, weight, bfqWeight, blkioThrottle] = await Promise.all([
     pathExists(`${root}/memory/memory.swappiness`),
     pathExists(`${root}/blkio/blkio.weight`),
     pathExists(`${root}/blkio/blkio.bfq.weight`),
+    pathExists(`${root}/blkio/blkio.throttle.read_bps_device`),
   ]);
-  return { onlineCpus, onlineMems, swappiness, blkioWeight: weight || bfqWeight };
+  return { onlineCpus, onlineMems, swappiness, blkioWeight: weight || bfqWeight, blkioThrottle };
 }

@@ -19,6 +19,32 @@ export interface ResourceLimits {
   swappiness?: number;
   /** 10-1000; undefined leaves the kernel's default. */
   blkioWeight?: number;
+  /** Per-device weights and throttles (docker's --blkio-weight-device, --device-read-bps, ...). */
+  blkioWeightDevices?: DeviceWeight[];
+  throttleReadBps?: DeviceRate[];
+  throttleWriteBps?: DeviceRate[];
+  throttleReadIops?: DeviceRate[];
+  throttleWriteIops?: DeviceRate[];
+}
+
+export interface DeviceRate {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
+export interface DeviceWeight {
+  major: number;
+  minor: number;
+  weight: number;
+}
+
+/** A device cgroup rule (docker's --device-cgroup-rule); an absent major or minor is any. */
+export interface DeviceRule {
+  type: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  access: string;
 }
 
 /** A namespace of the container's own, the host's, or another process's (by its /proc/<pid>/ns path). */
@@ -92,6 +118,8 @@ export interface SpecInput {
   /** Namespaced kernel parameters (docker's --sysctl), already validated. */
   sysctls?: Record<string, string>;
   devices?: SpecDevice[];
+  /** Allowed on top of docker's defaults. */
+  deviceRules?: DeviceRule[];
   cgroupsPath: string;
   resources: ResourceLimits;
   /** Bind mounts of the generated /etc files and the user's mounts; one at a default mount's destination replaces it. */
@@ -134,7 +162,7 @@ function defaultMounts(shmSize: number, privileged: boolean, withShm: boolean): 
 }
 
 /** Docker's default device cgroup rules: deny all, then the usual character devices. */
-function deviceRules(privileged: boolean, devices: SpecDevice[]): object[] {
+function deviceRules(privileged: boolean, devices: SpecDevice[], rules: DeviceRule[]): object[] {
   if (privileged) return [{ allow: true, access: 'rwm' }];
   const allow = (type: string, major: number | undefined, minor: number | undefined, access = 'rwm'): object => ({
     allow: true, type, ...(major === undefined ? {} : { major }), ...(minor === undefined ? {} : { minor }), access,
@@ -146,6 +174,7 @@ function deviceRules(privileged: boolean, devices: SpecDevice[]): object[] {
     allow('c', 1, 3), allow('c', 1, 5), allow('c', 1, 7), allow('c', 1, 8), allow('c', 1, 9),
     allow('c', 5, 0), allow('c', 5, 1), allow('c', 5, 2), allow('c', 136, undefined), allow('c', 10, 200),
     ...devices.map((device) => allow(device.type, device.major, device.minor, device.access)),
+    ...rules.map((rule) => allow(rule.type, rule.major, rule.minor, rule.access)),
   ];
 }
 
@@ -163,8 +192,15 @@ function linuxResources(input: SpecInput): Record<string, unknown> {
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
   if (r.cpusetMems) cpu.mems = r.cpusetMems;
   if (r.swappiness !== undefined) memory.swappiness = r.swappiness;
-  const resources: Record<string, unknown> = { devices: deviceRules(input.privileged, input.devices ?? []) };
-  if (r.blkioWeight !== undefined) resources.blockIO = { weight: r.blkioWeight };
+  const resources: Record<string, unknown> = { devices: deviceRules(input.privileged, input.devices ?? [], input.deviceRules ?? []) };
+  const blockIO: Record<string, unknown> = {};
+  if (r.blkioWeight !== undefined) blockIO.weight = r.blkioWeight;
+  if (r.blkioWeightDevices?.length) blockIO.weightDevice = r.blkioWeightDevices;
+  if (r.throttleReadBps?.length) blockIO.throttleReadBpsDevice = r.throttleReadBps;
+  if (r.throttleWriteBps?.length) blockIO.throttleWriteBpsDevice = r.throttleWriteBps;
+  if (r.throttleReadIops?.length) blockIO.throttleReadIOPSDevice = r.throttleReadIops;
+  if (r.throttleWriteIops?.length) blockIO.throttleWriteIOPSDevice = r.throttleWriteIops;
+  if (Object.keys(blockIO).length) resources.blockIO = blockIO;
   if (Object.keys(memory).length) resources.memory = memory;
   if (Object.keys(cpu).length) resources.cpu = cpu;
   if (r.pidsLimit !== undefined && r.pidsLimit > 0) resources.pids = { limit: r.pidsLimit };

@@ -48,6 +48,8 @@ export interface MountRequest {
   exists: (path: string) => boolean;
   /** A fresh 64-hex name for an anonymous volume. */
   newVolumeName: () => string;
+  /** Mounts taken from other containers (--volumes-from): the container's own mounts win at the same destination. */
+  inherited?: readonly MountPoint[];
 }
 
 /** docker 23+ marks the volumes it makes for one container, so prune takes only those by default. */
@@ -218,6 +220,11 @@ export function planMounts(request: MountRequest): PlannedMount[] {
       entry.mount.Name = request.newVolumeName();
       entry.volume!.labels = { ...entry.volume!.labels, [ANONYMOUS_LABEL]: '' };
     }
+  }
+  for (const mount of request.inherited ?? []) {
+    if (destinations.has(mount.Destination)) continue;
+    destinations.add(mount.Destination);
+    planned.push({ mount: { ...mount } });
   }
   for (const path of request.volumes) {
     let destination: string;

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isRoot, TestDaemon } from '../helpers/daemon.js';
 
 const cgroupV1 = !existsSync('/sys/fs/cgroup/cgroup.controllers');
+/** A block device of this host, for the per-device I/O limits. */
+const blockDevice = (() => {
+  const name = readdirSync('/sys/block').find((entry) => existsSync(`/dev/${entry}`));
+  return name === undefined ? undefined : { path: `/dev/${name}`, numbers: readFileSync(`/sys/block/${name}/dev`, 'utf8').trim() };
+})();
 
 describe('run with namespaces, sysctls, devices and the other host options', { skip: !isRoot && 'needs root' }, () => {
   let daemon: TestDaemon;
@@ -106,6 +111,42 @@ describe('run with namespaces, sysctls, devices and the other host options', { s
     assert.equal(mems.stdout, '0\n', mems.stderr);
     const init = run(['--init', 'busybox', 'ps', '-o', 'pid,args']);
     assert.match(init.stdout, /^\s+1 \/sbin\/docker-init -- ps -o pid,args$/m, init.stderr);
+  });
+
+  test('per-device I/O limits reach the blkio cgroup', { skip: (!cgroupV1 && 'cgroup v2 names them io.max') || (!blockDevice && 'no block device') }, () => {
+    const { path, numbers } = blockDevice!;
+    const limited = run(['--device-read-bps', `${path}:1mb`, '--device-write-iops', `${path}:100`, 'busybox', 'cat',
+      '/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device', '/sys/fs/cgroup/blkio/blkio.throttle.write_iops_device']);
+    assert.equal(limited.stdout, `${numbers} 1048576\n${numbers} 100\n`, limited.stderr);
+    const notBlock = run(['--device-read-bps', '/dev/null:1mb', 'busybox', 'true']);
+    assert.equal(notBlock.status, 125);
+    assert.match(notBlock.stderr, /\/dev\/null is not a block device/);
+  });
+
+  test('--device-cgroup-rule allows a device the defaults do not', { skip: !existsSync('/dev/fuse') && 'no /dev/fuse' }, () => {
+    const open = ['busybox', 'sh', '-c', 'mknod /tmp/f c 10 229 && true < /tmp/f && echo opened'];
+    assert.match(run(open).stderr, /Operation not permitted/);
+    assert.equal(run(['--device-cgroup-rule', 'c 10:229 rw', ...open]).stdout, 'opened\n');
+    assert.match(run(['--device-cgroup-rule', 'x 1:2 r', 'busybox', 'true']).stderr, /invalid device cgroup format 'x 1:2 r'/);
+  });
+
+  test('--volumes-from mounts another container\'s volumes and binds, read-only when asked', () => {
+    const bindSource = mkdtempSync(join(tmpdir(), 'berth-volumes-from-'));
+    const source = daemon.berth(['run', '-d', '-v', '/data', '-v', `${bindSource}:/shared`, 'busybox', 'sleep', '100']).stdout.trim();
+    try {
+      const shared = run(['--volumes-from', source, 'busybox', 'sh', '-c', 'echo one > /data/f && echo two > /shared/g && cat /data/f']);
+      assert.equal(shared.stdout, 'one\n', shared.stderr);
+      assert.equal(readFileSync(join(bindSource, 'g'), 'utf8'), 'two\n');
+      assert.equal(daemon.berth(['exec', source, 'cat', '/data/f']).stdout, 'one\n', 'the source container sees the same volume');
+      const readOnly = run(['--volumes-from', `${source}:ro`, 'busybox', 'sh', '-c', 'echo x > /data/h || echo refused']);
+      assert.match(readOnly.stdout, /refused/);
+      assert.match(run(['--volumes-from', 'no-such-container', 'busybox', 'true']).stderr, /No such container: no-such-container/);
+      assert.match(run(['--volumes-from', `${source}:bogus`, 'busybox', 'true']).stderr, /invalid mode: bogus/);
+    } finally {
+      daemon.berth(['rm', '-fv', source]);
+      rmSync(bindSource, { recursive: true, force: true });
+    }
+    assert.equal(daemon.berth(['volume', 'ls', '-q']).stdout, '', 'rm -v of the source removes its anonymous volume');
   });
 
   test('--memory-swappiness on cgroup v1', { skip: !cgroupV1 && 'cgroup v2 has no swappiness' }, () => {

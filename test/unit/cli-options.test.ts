@@ -173,6 +173,22 @@ describe('run flags to the create body', () => {
     assert.deepEqual(plain.Devices, []);
   });
 
+  it('maps --volumes-from, --device-cgroup-rule and the per-device block I/O flags', () => {
+    const hc = buildCreateBody(flagsFor([
+      '--volumes-from', 'data:ro', '--device-cgroup-rule', 'c 10:229 rwm', '--blkio-weight-device', '/dev/sda:200',
+      '--device-read-bps', '/dev/sda:1mb', '--device-write-bps', '/dev/sdb:512', '--device-read-iops', '/dev/sda:100', '--device-write-iops', '/dev/sda:50',
+    ]), 'busybox', [], {}).HostConfig;
+    assert.deepEqual(hc.VolumesFrom, ['data:ro']);
+    assert.deepEqual(hc.DeviceCgroupRules, ['c 10:229 rwm']);
+    assert.deepEqual(hc.BlkioWeightDevice, [{ Path: '/dev/sda', Weight: 200 }]);
+    assert.deepEqual(hc.BlkioDeviceReadBps, [{ Path: '/dev/sda', Rate: 1048576 }]);
+    assert.deepEqual(hc.BlkioDeviceWriteBps, [{ Path: '/dev/sdb', Rate: 512 }]);
+    assert.deepEqual(hc.BlkioDeviceReadIOps, [{ Path: '/dev/sda', Rate: 100 }]);
+    assert.deepEqual(hc.BlkioDeviceWriteIOps, [{ Path: '/dev/sda', Rate: 50 }]);
+    assert.throws(() => buildCreateBody(flagsFor(['--device-read-bps', 'sda:1mb']), 'busybox', [], {}), /bad format for device path: sda:1mb/);
+    assert.throws(() => buildCreateBody(flagsFor(['--device-read-iops', '/dev/sda:1k']), 'busybox', [], {}), /invalid value for device/);
+  });
+
   it('refuses malformed --sysctl and --device values', () => {
     assert.throws(() => buildCreateBody(flagsFor(['--sysctl', 'novalue']), 'busybox', [], {}), /invalid argument "novalue" for "--sysctl" flag/);
     assert.throws(() => buildCreateBody(flagsFor(['--device', '/a:/b:/c']), 'busybox', [], {}), /bad format for path/);

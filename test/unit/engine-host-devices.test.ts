@@ -46,9 +46,9 @@ describe('readHostFacts', () => {
       mkdirSync(join(root, 'cg', 'blkio'), { recursive: true });
       writeFileSync(join(root, 'cg', 'memory', 'memory.swappiness'), '60\n');
       const layout = { version: 1 as const, hybrid: false, repairs: [], problems: [], swapAccounting: false };
-      assert.deepEqual(await readHostFacts(layout, join(root, 'cg'), join(root, 'sys')), { onlineCpus: '0-3', onlineMems: '0', swappiness: true, blkioWeight: false });
+      assert.deepEqual(await readHostFacts(layout, join(root, 'cg'), join(root, 'sys')), { onlineCpus: '0-3', onlineMems: '0', swappiness: true, blkioWeight: false, blkioThrottle: false });
       writeFileSync(join(root, 'cg', 'cgroup.controllers'), 'cpu io memory\n');
-      assert.deepEqual(await readHostFacts({ ...layout, version: 2 }, join(root, 'cg'), join(root, 'sys')), { onlineCpus: '0-3', onlineMems: '0', swappiness: false, blkioWeight: true });
+      assert.deepEqual(await readHostFacts({ ...layout, version: 2 }, join(root, 'cg'), join(root, 'sys')), { onlineCpus: '0-3', onlineMems: '0', swappiness: false, blkioWeight: true, blkioThrottle: true });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkHostOptions, checkSysctls, joinedContainer, parseCpuList } from '../../src/engine/host-options.js';
+import { checkHostOptions, checkSysctls, joinedContainer, parseCpuList, parseDeviceRule } from '../../src/engine/host-options.js';
 import { defaultHostConfig } from '../../src/engine/create-config.js';
 import type { HostConfig } from '../../src/engine/container-record.js';
 import type { HostFacts } from '../../src/runtime/host-facts.js';
 
-const facts: HostFacts = { onlineCpus: '0-1', onlineMems: '0', swappiness: true, blkioWeight: true };
+const facts: HostFacts = { onlineCpus: '0-1', onlineMems: '0', swappiness: true, blkioWeight: true, blkioThrottle: true };
 const host = (fields: Record<string, unknown>): HostConfig => ({ ...defaultHostConfig('crun'), ...fields });
 const refused = (fields: Record<string, unknown>, message: RegExp, hostFacts = facts) =>
   assert.throws(() => checkHostOptions(host(fields), hostFacts), (error: Error & { kind?: string }) => message.test(error.message) && error.kind === 'invalid-argument');
@@ -81,11 +81,37 @@ describe('checkHostOptions', () => {
     assert.equal(config.Links, null);
   });
 
+  it('per-device I/O limits: checked, and discarded with docker\'s warnings where the kernel lacks them', () => {
+    refused({ BlkioDeviceReadBps: [{ Path: 'sda', Rate: 1 }] }, /must be absolute/);
+    refused({ BlkioDeviceWriteIOps: [{ Path: '/dev/sda', Rate: -1 }] }, /invalid rate -1/);
+    refused({ BlkioWeightDevice: [{ Path: '/dev/sda', Weight: 5 }] }, /Range of blkio weight is from 10 to 1000/);
+    refused({ DeviceCgroupRules: ['c 1:3'] }, /invalid device cgroup format 'c 1:3'/);
+    const config = host({ BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 1 }], BlkioDeviceWriteIOps: [{ Path: '/dev/sda', Rate: 5 }], BlkioWeightDevice: [{ Path: '/dev/sda', Weight: 100 }] });
+    assert.deepEqual(checkHostOptions(config, { ...facts, blkioThrottle: false, blkioWeight: false }), [
+      'Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read limit discarded.',
+      'Your kernel does not support IOPs Block I/O write limit or the cgroup is not mounted. Block I/O IOPs write limit discarded.',
+      'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
+    ]);
+    assert.deepEqual(config.BlkioDeviceReadBps, []);
+    assert.deepEqual(config.BlkioWeightDevice, []);
+  });
+
   it('fields berth does not implement are named in the refusal', () => {
-    refused({ VolumesFrom: ['other'] }, /^berth does not support VolumesFrom \(--volumes-from\) yet$/);
+    refused({ CpuRealtimeRuntime: 1000 }, /^berth does not support CpuRealtimeRuntime \(--cpu-rt-runtime\) yet$/);
     refused({ CgroupParent: 'mine' }, /CgroupParent \(--cgroup-parent\)/);
     refused({ DeviceRequests: [{ Count: -1 }] }, /--gpus/);
     assert.deepEqual(checkHostOptions(host({ VolumesFrom: [], Links: null, CgroupParent: '' }), facts), []);
+  });
+});
+
+describe('parseDeviceRule', () => {
+  it('reads docker\'s rule form, * as any', () => {
+    assert.deepEqual(parseDeviceRule('c 1:3 rwm'), { type: 'c', major: 1, minor: 3, access: 'rwm' });
+    assert.deepEqual(parseDeviceRule('b 8:* r'), { type: 'b', major: 8, minor: undefined, access: 'r' });
+    assert.deepEqual(parseDeviceRule('a *:* m'), { type: 'a', major: undefined, minor: undefined, access: 'm' });
+  });
+  it('refuses anything else', () => {
+    for (const bad of ['c 1:3', 'x 1:3 r', 'c 1:3 rx', 'c a:3 r', 'c 1 r']) assert.throws(() => parseDeviceRule(bad), /invalid device cgroup format/, bad);
   });
 });
 

@@ -293,6 +293,22 @@ describe('buildSpec: shared namespaces, sysctls and devices', () => {
     assert.deepEqual(spec({ devices: [device], privileged: true }).linux.resources.devices, [{ allow: true, access: 'rwm' }]);
   });
 
+  it('per-device weights and throttles go to blockIO; device cgroup rules follow the defaults', () => {
+    const r = spec({ resources: {
+      blkioWeightDevices: [{ major: 8, minor: 0, weight: 200 }],
+      throttleReadBps: [{ major: 8, minor: 0, rate: 1048576 }],
+      throttleWriteIops: [{ major: 8, minor: 16, rate: 100 }],
+    } }).linux.resources as Record<string, unknown>;
+    assert.deepEqual(r.blockIO, {
+      weightDevice: [{ major: 8, minor: 0, weight: 200 }],
+      throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1048576 }],
+      throttleWriteIOPSDevice: [{ major: 8, minor: 16, rate: 100 }],
+    });
+    const rules = spec({ deviceRules: [{ type: 'c', major: 10, access: 'rw' }] }).linux.resources.devices;
+    assert.deepEqual(rules.at(-1), { allow: true, type: 'c', major: 10, access: 'rw' });
+    assert.equal((spec().linux.resources as Record<string, unknown>).blockIO, undefined);
+  });
+
   it('cpuset mems, swappiness and the block I/O weight', () => {
     const r = spec({ resources: { cpusetMems: '0', swappiness: 10, blkioWeight: 300 } }).linux.resources as Record<string, unknown>;
     assert.deepEqual(r.cpu, { mems: '0' });

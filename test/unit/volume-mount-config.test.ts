@@ -117,6 +117,19 @@ describe('planning all of a container\'s mounts', () => {
     assert.deepEqual(planned[1]!.volume!.labels, { [ANONYMOUS_LABEL]: '' });
     assert.equal(message(() => planMounts(request({ volumes: ['data'] }))), `invalid volume specification: 'data': invalid mount config for type "volume": invalid mount path: 'data' mount path must be absolute`);
   });
+
+  it('takes mounts from other containers where the container mounts nothing of its own, before Config.Volumes', () => {
+    const inherited = [
+      { Type: 'volume' as const, Name: 'shared', Source: '/v/shared', Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' },
+      { Type: 'bind' as const, Source: '/host', Destination: '/x', Mode: '', RW: true, Propagation: 'rprivate' },
+    ];
+    const planned = planMounts(request({ binds: ['/a:/x'], volumes: ['/data', '/z'], inherited }));
+    assert.deepEqual(planned.map((entry) => [entry.mount.Type, entry.mount.Destination, entry.mount.Source, entry.volume === undefined]), [
+      ['bind', '/x', '/a', true],
+      ['volume', '/data', '/v/shared', true],
+      ['volume', '/z', '', false],
+    ]);
+  });
 });
 
 describe('OCI mounts', () => {

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { FlagError, invalidFlagValue } from '../errors.js';
+import { parseRamSize } from '../format/units.js';
 import { absoluteIfRelative, type MountFlag, parseMountFlag } from '../opts/mount.js';
 import {
   normalizeCapability,
@@ -111,6 +112,13 @@ export interface CreateFlags extends ResourceFlags {
   groupAdd: string[];
   oomScoreAdj?: string;
   memorySwappiness?: string;
+  volumesFrom: string[];
+  deviceCgroupRule: string[];
+  deviceReadBps: string[];
+  deviceWriteBps: string[];
+  deviceReadIops: string[];
+  deviceWriteIops: string[];
+  blkioWeightDevice: string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -189,7 +197,14 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)")
     .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100)')
     .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
-    .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable');
+    .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable')
+    .option('--blkio-weight-device <list>', 'Block IO weight (relative device weight)', collect, [])
+    .option('--device-read-bps <list>', 'Limit read rate (bytes per second) from a device', collect, [])
+    .option('--device-write-bps <list>', 'Limit write rate (bytes per second) to a device', collect, [])
+    .option('--device-read-iops <list>', 'Limit read rate (IO per second) from a device', collect, [])
+    .option('--device-write-iops <list>', 'Limit write rate (IO per second) to a device', collect, [])
+    .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect, [])
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, []);
 }
 
 /** docker's --sysctl key=value list as the API's map. */
@@ -202,6 +217,30 @@ function parseSysctls(values: string[]): Record<string, string> | undefined {
     sysctls[value.slice(0, eq)] = value.slice(eq + 1);
   }
   return sysctls;
+}
+
+/** DEVICE:AMOUNT of the per-device block I/O flags; docker's CLI wants a path under /dev. */
+function deviceAmount(value: string, flag: string, parse: (text: string) => number | undefined): { Path: string; amount: number } {
+  const colon = value.lastIndexOf(':');
+  const path = colon < 0 ? value : value.slice(0, colon);
+  if (colon < 0 || !path.startsWith('/dev/')) throw invalidFlagValue(value, flag, `bad format for device path: ${value}`);
+  const amount = parse(value.slice(colon + 1));
+  if (amount === undefined || amount < 0) throw invalidFlagValue(value, flag, `invalid value for device: ${value}`);
+  return { Path: path, amount };
+}
+
+const bytesPerSecond = (text: string): number | undefined => {
+  try {
+    return parseRamSize(text);
+  } catch {
+    return undefined;
+  }
+};
+const perSecond = (text: string): number | undefined => (/^\d+$/.test(text) ? Number(text) : undefined);
+
+function deviceRate(value: string, flag: string, parse: (text: string) => number | undefined): { Path: string; Rate: number } {
+  const { Path, amount } = deviceAmount(value, flag, parse);
+  return { Path, Rate: amount };
 }
 
 /** docker's --device host[:container][:permissions]. */
@@ -315,6 +354,16 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     Devices: flags.device.map(parseDevice),
     GroupAdd: flags.groupAdd.length ? flags.groupAdd : undefined,
     OomScoreAdj: optionalInt(flags.oomScoreAdj, '--oom-score-adj'),
+    VolumesFrom: flags.volumesFrom.length ? flags.volumesFrom : undefined,
+    DeviceCgroupRules: flags.deviceCgroupRule.length ? flags.deviceCgroupRule : undefined,
+    BlkioWeightDevice: flags.blkioWeightDevice.map((value) => {
+      const { Path, amount } = deviceAmount(value, '--blkio-weight-device', (text) => (/^\d+$/.test(text) ? Number(text) : undefined));
+      return { Path, Weight: amount };
+    }),
+    BlkioDeviceReadBps: flags.deviceReadBps.map((value) => deviceRate(value, '--device-read-bps', bytesPerSecond)),
+    BlkioDeviceWriteBps: flags.deviceWriteBps.map((value) => deviceRate(value, '--device-write-bps', bytesPerSecond)),
+    BlkioDeviceReadIOps: flags.deviceReadIops.map((value) => deviceRate(value, '--device-read-iops', perSecond)),
+    BlkioDeviceWriteIOps: flags.deviceWriteIops.map((value) => deviceRate(value, '--device-write-iops', perSecond)),
   };
   if (flags.memorySwappiness !== undefined) hostConfig.MemorySwappiness = parseIntFlag(flags.memorySwappiness, '--memory-swappiness');
 
