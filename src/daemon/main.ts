@@ -67,16 +67,26 @@ function socketPath(host: string): string {
   return host.slice('unix://'.length);
 }
 
+/**
+ * Whether the pid of an old pid file is a berthd still alive. A killed berthd can
+ * linger as a zombie until its parent reaps it, and its pid can be reused by any
+ * process, so existing is not enough: it must be running and be berthd.
+ */
+async function isLiveBerthd(pid: number): Promise<boolean> {
+  const [stat, cmdline] = await Promise.all([
+    readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''),
+    readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
+  ]);
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  if (!stat || state === 'Z' || state === 'X') return false;
+  return /berthd|daemon\/main\.js/.test(cmdline);
+}
+
 /** Refuses to start beside a live berthd using the same exec root. */
 async function claimPidFile(path: string): Promise<void> {
   const existing = Number(await readFile(path, 'utf8').catch(() => '0'));
-  if (existing > 0 && existing !== process.pid) {
-    try {
-      process.kill(existing, 0);
-      throw new Error(`berthd is already running with pid ${existing} (pid file ${path})`);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
+  if (existing > 0 && existing !== process.pid && (await isLiveBerthd(existing))) {
+    throw new Error(`berthd is already running with pid ${existing} (pid file ${path})`);
   }
   await writeFile(path, `${process.pid}\n`);
 }

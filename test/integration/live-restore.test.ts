@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isRoot, TestDaemon } from '../helpers/daemon.js';
 
@@ -26,6 +29,27 @@ describe('containers outlive berthd', { skip: !isRoot && 'needs root' }, () => {
     assert.equal(daemon.berth(['stop', '-t', '1', 'survivor']).status, 0);
     assert.equal(daemon.berth(['inspect', '-f', '{{.State.Running}}', 'survivor']).stdout, 'false\n');
     daemon.berth(['rm', '-f', long, short]);
+  });
+
+  test('the pid file: a live berthd refuses a second one; a stale pid (a reused one, a zombie) does not', async () => {
+    const pidFile = join(daemon.execRoot, 'berthd.pid');
+    const second = spawnSync(process.execPath, [join(import.meta.dirname, '../../src/daemon/main.js'), '--data-root', daemon.dataRoot, '--exec-root', daemon.execRoot, '-H', `unix://${daemon.socket}-second`], { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(second.status, 0);
+    assert.match(second.stderr, /berthd is already running with pid \d+/);
+    await daemon.halt('SIGKILL');
+    // The pid a killed berthd left behind, now a zombie that nobody reaps: a child of a shell that became `sleep`.
+    const holder = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => holder.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.match(readFileSync(`/proc/${zombie}/stat`, 'utf8'), /\) Z /);
+      writeFileSync(pidFile, `${zombie}\n`);
+      await daemon.launch();
+      assert.notEqual(Number(readFileSync(pidFile, 'utf8')), zombie, 'the new berthd took the pid file');
+      assert.equal(await daemon.ping(), true);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   test('SIGTERM of berthd leaves containers running too, and the engine keeps its ID', async () => {
