@@ -1,5 +1,7 @@
 import type { ApiMount } from '../volume/mount-config.js';
+import type { HealthConfig } from '../image/image-config.js';
 import type { MountPoint } from '../volume/mount-point.js';
+import type { HealthState } from './health-config.js';
 
 /**
  * What berth keeps about a container, in the Docker API's own field names so that
@@ -27,6 +29,9 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  Healthcheck?: HealthConfig;
+  /** The image's SHELL, which a CMD-SHELL healthcheck runs in. */
+  Shell?: string[];
 }
 
 export interface HostConfig {
@@ -75,6 +80,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Only for a container with a healthcheck. */
+  Health?: HealthState;
 }
 
 export interface ContainerRecord {

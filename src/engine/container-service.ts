@@ -12,6 +12,7 @@ import { KeyedMutex } from '../store/keyed-mutex.js';
 import { openStdinBridge } from '../runtime/attach-socket.js';
 import type { CgroupLayout } from '../runtime/cgroup-layout.js';
 import type { HostFacts } from '../runtime/host-facts.js';
+import type { HealthState } from './health-config.js';
 import { resolveDevices, type DeviceMapping } from './host-devices.js';
 import { conmonCreate, resizeTerminal } from '../runtime/conmon.js';
 import { logSize, readLogLines } from '../runtime/container-log.js';
@@ -764,6 +765,14 @@ export class ContainerService implements ContainerApi {
 
   publish(action: string, record: ContainerRecord, extra: Record<string, string> = {}): void {
     this.events.publish('container', action, record.Id, this.eventAttributes(record, extra));
+  }
+
+  /** Records a running container's health (for the start it began with), as dockerd keeps it in the container's state. */
+  async setHealth(id: string, startedAt: string, health: HealthState): Promise<void> {
+    const record = this.records.get(id);
+    if (!record?.State.Running || record.State.StartedAt !== startedAt) return;
+    record.State.Health = health;
+    await this.save(record).catch(() => {});
   }
 
   all(): ContainerRecord[] {

@@ -11,7 +11,9 @@ export function statusText(record: ContainerRecord, now = Date.now()): string {
   const state = record.State;
   if (state.Running) {
     const up = `Up ${humanDuration(now - Date.parse(state.StartedAt))}`;
-    return state.Paused ? `${up} (Paused)` : up;
+    if (state.Paused) return `${up} (Paused)`;
+    const health = state.Health?.Status;
+    return health === undefined ? up : health === 'starting' ? `${up} (health: starting)` : `${up} (${health})`;
   }
   if (state.Status === 'removing') return 'Removal In Progress';
   if (state.Status === 'dead') return 'Dead';
@@ -89,6 +91,13 @@ export function validateContainerFilters(filters: Filters): void {
         if (!STATUSES.has(value)) throw invalidArgument(`invalid filter 'status=${value}'`);
       }
     }
+    if (key === 'health') {
+      for (const value of values) {
+        if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) {
+          throw invalidArgument(`Unrecognised filter value for health: ${value}`);
+        }
+      }
+    }
     if (key === 'exited') {
       for (const value of values) {
         if (!/^-?\d+$/.test(value)) throw invalidArgument(`invalid filter 'exited=${value}'`);
@@ -134,6 +143,7 @@ export function matchesContainerFilters(
       return time !== undefined && record.Created > time;
     }) &&
     any('network', (value) => record.HostConfig.NetworkMode === value) &&
+    any('health', (value) => (record.State.Health?.Status ?? 'none') === value) &&
     any('volume', (value) => (record.MountPoints ?? []).some((mount) => mount.Name === value || mount.Source === value || mount.Destination === value))
   );
 }

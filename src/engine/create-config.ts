@@ -3,6 +3,7 @@ import { invalidArgument } from '../common/errors.js';
 import type { ExecutionConfig } from '../image/image-config.js';
 import type { HostFacts } from '../runtime/host-facts.js';
 import type { ContainerConfig, HostConfig } from './container-record.js';
+import { checkHealthcheck, mergeHealthcheck } from './health-config.js';
 import { checkHostOptions } from './host-options.js';
 import type { CreateContainerRequest } from './types.js';
 
@@ -57,6 +58,8 @@ export function resolveConfig(request: CreateContainerRequest, image: ExecutionC
   if (workingDir && !workingDir.startsWith('/')) {
     throw invalidArgument(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
   }
+  const healthcheck = mergeHealthcheck(request.Healthcheck, image.Healthcheck);
+  checkHealthcheck(healthcheck);
   return {
     Hostname: request.Hostname || (hostNetwork || hostUts ? hostname() : id.slice(0, 12)),
     Domainname: request.Domainname ?? '',
@@ -78,6 +81,8 @@ export function resolveConfig(request: CreateContainerRequest, image: ExecutionC
     Labels: { ...(image.Labels ?? {}), ...(request.Labels ?? {}) },
     ...(request.StopSignal || image.StopSignal ? { StopSignal: request.StopSignal || image.StopSignal } : {}),
     ...(request.StopTimeout !== undefined && request.StopTimeout !== null ? { StopTimeout: request.StopTimeout } : {}),
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
+    ...(image.Shell?.length ? { Shell: image.Shell } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { RegistryAccess } from '../image/registry/registry-access.js';
 import { boundingSetOf } from '../runtime/capabilities.js';
 import { prepareCgroupLayout, type CgroupLayout } from '../runtime/cgroup-layout.js';
 import { readHostFacts } from '../runtime/host-facts.js';
+import { HealthMonitor } from './health-monitor.js';
 import { OciRuntime } from '../runtime/oci-runtime.js';
 import { SeccompBpfCache } from '../runtime/seccomp-bpf-cache.js';
 import { detectSeccompHost, type SeccompHost } from '../runtime/seccomp-host.js';
@@ -36,6 +37,7 @@ export class Engine {
     readonly volumes: VolumeStore,
     readonly containers: ContainerService,
     readonly execs: ExecService,
+    private readonly health: HealthMonitor,
   ) {}
 
   /** `docker cp`; made on first use, from the services the constructor received. */
@@ -109,8 +111,10 @@ export class Engine {
     containers = new ContainerService({ paths, runtimes, defaultRuntime, cgroups, hostFacts, seccomp, grantableCapabilities }, images, volumes, events);
     await containers.load();
     const execs = new ExecService(containers, paths);
+    const health = new HealthMonitor(containers, execs, events);
+    health.resume();
     const engineId = await loadEngineId(config['data-root']);
-    return new Engine(config, engineId, cgroups, seccomp, runtimes, defaultRuntime, warnings, events, images, volumes, containers, execs);
+    return new Engine(config, engineId, cgroups, seccomp, runtimes, defaultRuntime, warnings, events, images, volumes, containers, execs, health);
   }
 
   version(): object {
@@ -137,6 +141,7 @@ export class Engine {
   }
 
   close(): void {
+    this.health.close();
     this.containers.close();
   }
 }

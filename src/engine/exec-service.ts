@@ -59,7 +59,51 @@ export class ExecService implements ExecApi {
     return exec;
   }
 
-  async start(execId: string, options: { detach: boolean; tty?: boolean }): Promise<ExecSession> {
+  /**
+   * A healthcheck probe: `command` runs as an exec (with docker's exec events), its output
+   * kept up to `outputLimit` bytes. Past `timeoutMs` its process is killed and the probe
+   * reports exit code -1, as dockerd's does. The exec is forgotten afterwards: probes run
+   * every few seconds for the container's life.
+   */
+  async probe(containerId: string, command: string[], timeoutMs: number, outputLimit: number): Promise<{ exitCode: number; output: string; timedOut: boolean }> {
+    const { Id } = await this.create(containerId, { Cmd: command, AttachStdout: true, AttachStderr: true });
+    try {
+      const pidFile = join(this.paths.execDir(Id), 'pid');
+      const session = await this.start(Id, { detach: false, tty: false }, pidFile);
+      const kept: Buffer[] = [];
+      let size = 0;
+      const finished = (async () => {
+        for await (const chunks of session.output) {
+          for (const { data } of chunks) {
+            if (size < outputLimit) kept.push(data.subarray(0, outputLimit - size));
+            size += data.length;
+          }
+        }
+        return session.exitCode;
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      // A process the probe left behind may hold its output open after the kill: a second later the probe ends anyway.
+      const deadline = new Promise<number>((resolve) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          void readFile(pidFile, 'utf8').then((pid) => process.kill(Number(pid), 'SIGKILL')).catch(() => {});
+          timer = setTimeout(() => resolve(-1), 1000);
+        }, timeoutMs);
+      });
+      try {
+        const exitCode = await Promise.race([finished.catch(() => -1), deadline]);
+        return { exitCode: timedOut ? -1 : exitCode, output: Buffer.concat(kept).toString(), timedOut };
+      } finally {
+        clearTimeout(timer);
+        session.close();
+      }
+    } finally {
+      this.execs.delete(Id);
+    }
+  }
+
+  async start(execId: string, options: { detach: boolean; tty?: boolean }, pidFile?: string): Promise<ExecSession> {
     const exec = this.find(execId);
     if (exec.started) throw conflict(`Error: Exec command ${execId} has already run`);
     const { record, runtime } = this.containers.runningContainer(exec.ContainerID);
@@ -69,7 +113,7 @@ export class ExecService implements ExecApi {
     const rootfs = `${this.paths.dir(record.Id)}/rootfs/merged`;
     const dir = this.paths.execDir(execId);
     const processFile = join(dir, 'process.json');
-    const [user, invocation] = await Promise.all([resolveUser(rootfs, request.User || record.Config.User), runtime.execInvocation(record.Id, processFile), mkdir(dir, { recursive: true })]).catch(async (error: unknown) => {
+    const [user, invocation] = await Promise.all([resolveUser(rootfs, request.User || record.Config.User), runtime.execInvocation(record.Id, processFile, pidFile), mkdir(dir, { recursive: true })]).catch(async (error: unknown) => {
       await rm(dir, { recursive: true, force: true });
       throw error;
     });

@@ -189,6 +189,18 @@ describe('run flags to the create body', () => {
     assert.throws(() => buildCreateBody(flagsFor(['--device-read-iops', '/dev/sda:1k']), 'busybox', [], {}), /invalid value for device/);
   });
 
+  it('maps the --health-* flags and --no-healthcheck as docker\'s CLI does', () => {
+    const body = buildCreateBody(flagsFor(['--health-cmd', 'curl -f x', '--health-interval', '1m30s', '--health-timeout', '500ms', '--health-retries', '4', '--health-start-period', '2s', '--health-start-interval', '1.5s']), 'busybox', [], {});
+    assert.deepEqual(body.Healthcheck, { Test: ['CMD-SHELL', 'curl -f x'], Interval: 90e9, Timeout: 500e6, StartPeriod: 2e9, StartInterval: 1.5e9, Retries: 4 });
+    assert.deepEqual(buildCreateBody(flagsFor(['--no-healthcheck']), 'busybox', [], {}).Healthcheck, { Test: ['NONE'] });
+    assert.equal(buildCreateBody(flagsFor([]), 'busybox', [], {}).Healthcheck, undefined);
+    assert.deepEqual(buildCreateBody(flagsFor(['--health-retries', '2']), 'busybox', [], {}).Healthcheck, { Test: [], Retries: 2 });
+    assert.throws(() => buildCreateBody(flagsFor(['--no-healthcheck', '--health-cmd', 'x']), 'busybox', [], {}), /--no-healthcheck conflicts with --health-\* options/);
+    assert.throws(() => buildCreateBody(flagsFor(['--health-interval', '5']), 'busybox', [], {}), /time: missing unit in duration "5"/);
+    assert.throws(() => buildCreateBody(flagsFor(['--health-timeout', '1x']), 'busybox', [], {}), /time: invalid duration "1x"/);
+    assert.throws(() => buildCreateBody(flagsFor(['--health-interval=-1s']), 'busybox', [], {}), /--health-interval cannot be negative/);
+  });
+
   it('refuses malformed --sysctl and --device values', () => {
     assert.throws(() => buildCreateBody(flagsFor(['--sysctl', 'novalue']), 'busybox', [], {}), /invalid argument "novalue" for "--sysctl" flag/);
     assert.throws(() => buildCreateBody(flagsFor(['--device', '/a:/b:/c']), 'busybox', [], {}), /bad format for path/);

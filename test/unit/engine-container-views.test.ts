@@ -64,6 +64,23 @@ describe('statusText', () => {
     assert.equal(statusText(record('a', { id: '1', created: ago(0), state: running(60_000, true) }), NOW), 'Up About a minute (Paused)');
   });
 
+  it('Up <duration> with the health of a container that has a healthcheck', () => {
+    const withHealth = (status: 'starting' | 'healthy' | 'unhealthy') =>
+      statusText(record('a', { id: '1', created: ago(0), state: { ...running(3_000), Health: { Status: status, FailingStreak: 0, Log: [] } } }), NOW);
+    assert.equal(withHealth('starting'), 'Up 3 seconds (health: starting)');
+    assert.equal(withHealth('healthy'), 'Up 3 seconds (healthy)');
+    assert.equal(withHealth('unhealthy'), 'Up 3 seconds (unhealthy)');
+  });
+
+  it('filters by health, none for a container without a healthcheck', () => {
+    const healthy = record('a', { id: '1', created: ago(0), state: { ...running(3_000), Health: { Status: 'healthy', FailingStreak: 0, Log: [] } } });
+    const plain = record('b', { id: '2', created: ago(0), state: running(3_000) });
+    const find = (): ContainerRecord => { throw notFound('x'); };
+    const matches = (r: ContainerRecord, value: string) => matchesContainerFilters(r, { health: [value] }, find, () => undefined);
+    assert.deepEqual([matches(healthy, 'healthy'), matches(healthy, 'none'), matches(plain, 'none'), matches(plain, 'healthy')], [true, false, true, false]);
+    assert.throws(() => validateContainerFilters({ health: ['fine'] }), /Unrecognised filter value for health: fine/);
+  });
+
   it('Exited (<code>) <duration> ago', () => {
     assert.equal(statusText(record('a', { id: '1', created: ago(0), state: exited(0, 5 * 60_000) }), NOW), 'Exited (0) 5 minutes ago');
     assert.equal(statusText(record('a', { id: '1', created: ago(0), state: exited(137, 1_000) }), NOW), 'Exited (137) 1 second ago');

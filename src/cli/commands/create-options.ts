@@ -12,6 +12,7 @@ import {
   parseExpose,
   parseIntFlag,
   parseLabels,
+  parseGoDuration,
   parseNanoCpus,
   parsePublish,
   parseRestart,
@@ -119,6 +120,13 @@ export interface CreateFlags extends ResourceFlags {
   deviceReadIops: string[];
   deviceWriteIops: string[];
   blkioWeightDevice: string[];
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthStartPeriod?: string;
+  healthStartInterval?: string;
+  healthRetries?: string;
+  healthcheck?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -204,7 +212,14 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--device-read-iops <list>', 'Limit read rate (IO per second) from a device', collect, [])
     .option('--device-write-iops <list>', 'Limit write rate (IO per second) to a device', collect, [])
     .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect, [])
-    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, []);
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, [])
+    .option('--health-cmd <string>', 'Command to run to check health')
+    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)')
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)')
+    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
+    .option('--health-start-interval <duration>', 'Time between running the check during the start period (ms|s|m|h) (default 0s)')
+    .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
+    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK');
 }
 
 /** docker's --sysctl key=value list as the API's map. */
@@ -217,6 +232,34 @@ function parseSysctls(values: string[]): Record<string, string> | undefined {
     sysctls[value.slice(0, eq)] = value.slice(eq + 1);
   }
   return sysctls;
+}
+
+/** docker's Healthcheck from the --health-* flags: undefined when none is given, NONE for --no-healthcheck. */
+function healthConfig(flags: CreateFlags): Record<string, unknown> | undefined {
+  const duration = (value: string | undefined, flag: string): number => {
+    if (value === undefined) return 0;
+    const ns = parseGoDuration(value, flag);
+    if (ns < 0) throw new FlagError(`${flag} cannot be negative`);
+    return ns;
+  };
+  const settings = {
+    Interval: duration(flags.healthInterval, '--health-interval'),
+    Timeout: duration(flags.healthTimeout, '--health-timeout'),
+    StartPeriod: duration(flags.healthStartPeriod, '--health-start-period'),
+    StartInterval: duration(flags.healthStartInterval, '--health-start-interval'),
+    Retries: flags.healthRetries === undefined ? 0 : parseIntFlag(flags.healthRetries, '--health-retries'),
+  };
+  const given = flags.healthCmd !== undefined || Object.values(settings).some((value) => value !== 0);
+  // commander's --no-healthcheck sets healthcheck to false; it is true (the default) otherwise.
+  if (flags.healthcheck === false) {
+    if (given) throw new FlagError('--no-healthcheck conflicts with --health-* options');
+    return { Test: ['NONE'] };
+  }
+  if (!given) return undefined;
+  if (settings.Retries < 0) throw new FlagError('--health-retries cannot be negative');
+  // As docker's CLI sends it (Go's omitempty): unset durations and retries are left out.
+  const set = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== 0));
+  return { Test: flags.healthCmd ? ['CMD-SHELL', flags.healthCmd] : [], ...set };
 }
 
 /** DEVICE:AMOUNT of the per-device block I/O flags; docker's CLI wants a path under /dev. */
@@ -367,6 +410,8 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
   };
   if (flags.memorySwappiness !== undefined) hostConfig.MemorySwappiness = parseIntFlag(flags.memorySwappiness, '--memory-swappiness');
 
+  const healthcheck = healthConfig(flags);
+
   const body: CreateBody = {
     Hostname: flags.hostname ?? '',
     Domainname: '',
@@ -387,6 +432,7 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     Labels: parseLabels(flags.label),
     StopSignal: flags.stopSignal,
     StopTimeout: flags.stopTimeout === undefined ? undefined : parseIntFlag(flags.stopTimeout, '--stop-timeout'),
+    Healthcheck: healthcheck,
     HostConfig: hostConfig,
     NetworkingConfig: { EndpointsConfig: { [networkMode]: {} } },
   };

@@ -203,3 +203,29 @@ export function normalizeCapability(cap: string): string {
   if (upper === 'ALL' || upper.startsWith('CAP_')) return upper;
   return `CAP_${upper}`;
 }
+
+const GO_DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration ("1m30s", "1.5s", "500ms"), in nanoseconds, with its error text. */
+export function parseGoDuration(value: string, flag: string): number {
+  const invalid = () => invalidFlagValue(value, flag, `time: invalid duration "${value}"`);
+  let rest = value.trim();
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    if (rest.startsWith('-')) sign = -1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') throw invalid();
+  let total = 0;
+  while (rest !== '') {
+    const match = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
+    if (!match) {
+      if (/^(\d+(?:\.\d*)?|\.\d+)$/.test(rest)) throw invalidFlagValue(value, flag, `time: missing unit in duration "${value}"`);
+      throw invalid();
+    }
+    total += Number(match[1]) * GO_DURATION_UNITS[match[2]!]!;
+    rest = rest.slice(match[0].length);
+  }
+  return sign * Math.round(total);
+}
