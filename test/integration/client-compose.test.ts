@@ -47,6 +47,25 @@ services:
     command: sleep 600
 `;
 
+/** A dependency that becomes healthy only after a second: compose must wait for it (compose-spec long form). */
+const composeFileWithHealthyDependency = `services:
+  db:
+    image: busybox
+    network_mode: none
+    command: sh -c 'sleep 1; touch /tmp/ready; exec sleep 600'
+    healthcheck:
+      test: ["CMD", "test", "-e", "/tmp/ready"]
+      interval: 200ms
+      retries: 50
+  web:
+    image: busybox
+    network_mode: none
+    command: sleep 600
+    depends_on:
+      db:
+        condition: service_healthy
+`;
+
 interface ContainerSummary {
   Names: string[];
   State: string;
@@ -64,8 +83,8 @@ describe('docker-compose 1.29 against berthd', {
    * By default compose hands exec and run to the docker CLI; `ownExec` keeps
    * them in compose's own docker-py code, so the test drives compose itself.
    */
-  const compose = (args: string[], { file = 'docker-compose.yml', ownExec = true } = {}): CommandResult => {
-    const run = spawnSync('docker-compose', ['-f', join(projectDir, file), '-p', project, '--no-ansi', ...args], {
+  const compose = (args: string[], { file = 'docker-compose.yml', ownExec = true, name = project } = {}): CommandResult => {
+    const run = spawnSync('docker-compose', ['-f', join(projectDir, file), '-p', name, '--no-ansi', ...args], {
       cwd: projectDir,
       encoding: 'utf8',
       env: {
@@ -91,6 +110,7 @@ describe('docker-compose 1.29 against berthd', {
     projectDir = mkdtempSync(join(tmpdir(), 'berth-compose-'));
     writeFileSync(join(projectDir, 'docker-compose.yml'), composeFile);
     writeFileSync(join(projectDir, 'default-network.yml'), composeFileWithDefaultNetwork);
+    writeFileSync(join(projectDir, 'healthy.yml'), composeFileWithHealthyDependency);
   });
   after(async () => {
     if (daemon && projectDir) compose(['down', '-v', '--timeout', '1']);
@@ -181,6 +201,20 @@ describe('docker-compose 1.29 against berthd', {
     assert.deepEqual(await projectContainers(), []);
     assert.equal(daemon.berth(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).stdout, '');
     assert.equal(compose(['ps', '-q']).stdout.trim(), '');
+  });
+
+  test('depends_on with condition service_healthy waits for the dependency\'s healthcheck', () => {
+    const name = `${project}h`;
+    try {
+      const up = compose(['up', '-d'], { file: 'healthy.yml', name });
+      assert.equal(up.status, 0, `${up.stdout}${up.stderr}`);
+      const state = (container: string) => JSON.parse(daemon.berth(['inspect', '-f', '{{json .State}}', `${name}_${container}_1`]).stdout) as { StartedAt: string; Health?: { Status: string } };
+      const db = state('db');
+      assert.equal(db.Health?.Status, 'healthy');
+      assert.ok(Date.parse(state('web').StartedAt) - Date.parse(db.StartedAt) >= 1000, 'web started only once db was healthy, a second after it started');
+    } finally {
+      compose(['down', '--timeout', '1'], { file: 'healthy.yml', name });
+    }
   });
 
   test('a project on the default network fails clearly, saying what to use instead, and leaves nothing', async () => {
