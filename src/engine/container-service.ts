@@ -27,7 +27,7 @@ import { prepareMounts } from './container-mounts.js';
 import { emptyOutput, selectOutput } from './log-output.js';
 import { containerSummary, containerInspect, matchesContainerFilters, validateContainerFilters } from './container-views.js';
 import { processArgs, resolveConfig, resolveHostConfig } from './create-config.js';
-import { writeEtcFiles } from './etc-files.js';
+import { type DnsSettings, writeEtcFiles } from './etc-files.js';
 import type { EventBus } from './events.js';
 import { generateName, validateName } from './names.js';
 import { parseSignal } from './signals.js';
@@ -344,7 +344,7 @@ export class ContainerService implements ContainerApi {
         this.images.prepareRootfs(id, record.Image),
         writeEtcFiles(
           { hostname: this.paths.hostname(id), hosts: this.paths.hosts(id), resolvConf: this.paths.resolvConf(id) },
-          { hostname: record.Config.Hostname, extraHosts: record.HostConfig.ExtraHosts ?? [], dns: record.HostConfig.Dns ?? [], hostNetwork: record.HostConfig.NetworkMode === 'host' },
+          { hostname: record.Config.Hostname, extraHosts: record.HostConfig.ExtraHosts ?? [], dns: dnsSettings(record.HostConfig), hostNetwork: record.HostConfig.NetworkMode === 'host' },
         ),
       ]);
       await prepareMounts(record.MountPoints ?? [], rootfs, this.volumes);
@@ -778,6 +778,10 @@ export class ContainerService implements ContainerApi {
   all(): ContainerRecord[] {
     return [...this.records.values()];
   }
+}
+
+function dnsSettings(host: ContainerRecord['HostConfig']): DnsSettings {
+  return { servers: host.Dns ?? [], search: (host.DnsSearch ?? []) as string[], options: (host.DnsOptions ?? []) as string[] };
 }
 
 function volumeMounts(record: ContainerRecord): MountPoint[] {

@@ -22,15 +22,51 @@ export function hostsFile(hostname: string, extraHosts: string[], hostNetwork: b
   return `${lines.join('\n')}\n`;
 }
 
+/** The user's resolver settings: docker's --dns, --dns-search and --dns-option. */
+export interface DnsSettings {
+  servers: string[];
+  search: string[];
+  options: string[];
+}
+
+const NAMESERVER = /^\s*nameserver\s+(\S+)/;
+const LOOPBACK_SERVER = /^(127\.|::1$)/;
+
+/** The last `search` (or `domain`) line's domains and the `options` of a resolv.conf, as the resolver reads them. */
+function hostResolverSettings(text: string): { search: string[]; options: string[] } {
+  let search: string[] = [];
+  const options: string[] = [];
+  for (const line of text.split('\n')) {
+    const [keyword, ...values] = line.trim().split(/\s+/);
+    if (keyword === 'search' || keyword === 'domain') search = values;
+    else if (keyword === 'options') options.push(...values);
+  }
+  return { search, options };
+}
+
 /**
- * resolv.conf for a container: the host's, less loopback name servers (they would
- * point at the container's own loopback), or the user's --dns servers.
+ * resolv.conf for a container, as docker makes it. Without settings of the user's:
+ * the host's file, less loopback name servers (they would point at the container's
+ * own loopback). With any: a file of name servers, search domains and options,
+ * each the user's where given (`.` searching nothing) or else the host's.
  */
-export function resolvConf(hostResolv: string, dns: string[], hostNetwork: boolean): string {
-  if (dns.length) return `${dns.map((server) => `nameserver ${server}`).join('\n')}\n`;
-  if (hostNetwork) return hostResolv;
-  const lines = hostResolv.split('\n').filter((line) => !/^\s*nameserver\s+(127\.|::1\b)/.test(line));
-  return `${lines.join('\n').trim()}\n`;
+export function resolvConf(hostResolv: string, dns: DnsSettings, hostNetwork: boolean): string {
+  const overridden = dns.servers.length || dns.search.length || dns.options.length;
+  if (!overridden) {
+    if (hostNetwork) return hostResolv;
+    const lines = hostResolv.split('\n').filter((line) => !LOOPBACK_SERVER.test(NAMESERVER.exec(line)?.[1] ?? ''));
+    return `${lines.join('\n').trim()}\n`;
+  }
+  const host = hostResolverSettings(hostResolv);
+  const hostServers = hostResolv.split('\n').flatMap((line) => NAMESERVER.exec(line)?.[1] ?? [])
+    .filter((server) => hostNetwork || !LOOPBACK_SERVER.test(server));
+  const servers = dns.servers.length ? dns.servers : hostServers;
+  const search = dns.search.length ? dns.search : host.search;
+  const options = dns.options.length ? dns.options : host.options;
+  const lines = servers.map((server) => `nameserver ${server}`);
+  if (search.length && search.join(' ').trim() !== '.') lines.push(`search ${search.join(' ')}`);
+  if (options.length) lines.push(`options ${options.join(' ')}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export interface EtcPaths {
@@ -41,7 +77,7 @@ export interface EtcPaths {
 
 export async function writeEtcFiles(
   paths: EtcPaths,
-  options: { hostname: string; extraHosts: string[]; dns: string[]; hostNetwork: boolean },
+  options: { hostname: string; extraHosts: string[]; dns: DnsSettings; hostNetwork: boolean },
 ): Promise<void> {
   let hostResolv = '';
   try {

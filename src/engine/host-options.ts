@@ -31,6 +31,7 @@ const UNSUPPORTED: [field: string, flag: string][] = [
   ['DeviceRequests', '--gpus'],
   ['CgroupParent', '--cgroup-parent'],
   ['VolumeDriver', '--volume-driver'],
+  ['StorageOpt', '--storage-opt'],
 ];
 
 /** Parses the kernel's CPU list form ("0-3,8") into the set of numbers it names; undefined when malformed. */
@@ -108,6 +109,8 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
   for (const [field, flag] of UNSUPPORTED) {
     if (!isUnset(hostConfig[field])) throw invalidArgument(`berth does not support ${field} (${flag}) yet`);
   }
+  const isolation = String(hostConfig.Isolation ?? '');
+  if (isolation !== '' && isolation !== 'default') throw invalidArgument(`Invalid isolation: "${isolation}" - linux only supports 'default'`);
   const pidMode = String(hostConfig.PidMode ?? '');
   const ipcMode = String(hostConfig.IpcMode ?? '');
   const utsMode = String(hostConfig.UTSMode ?? '');
@@ -188,6 +191,10 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
   if (weightDevices.length && !facts.blkioWeight) {
     warnings.push('Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.');
     hostConfig.BlkioWeightDevice = [];
+  }
+  const logDriver = hostConfig.LogConfig?.Type ?? '';
+  if (!['', 'json-file', 'local'].includes(logDriver)) {
+    throw invalidArgument(`berth does not support the ${logDriver} logging driver yet: logs are kept as json-file's (json-file, local)`);
   }
   const portBindings = (hostConfig.PortBindings ?? {}) as Record<string, unknown>;
   if (Object.keys(portBindings).length || hostConfig.PublishAllPorts) {

@@ -120,6 +120,13 @@ export interface SpecInput {
   devices?: SpecDevice[];
   /** Allowed on top of docker's defaults. */
   deviceRules?: DeviceRule[];
+  /** The paths to mask and to make read-only, where the client chose them (docker's systempaths=unconfined: none). */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  /** The domain name of the container's UTS namespace (docker's --domainname). */
+  domainname?: string;
+  /** OCI annotations (the API's HostConfig.Annotations). */
+  annotations?: Record<string, string>;
   cgroupsPath: string;
   resources: ResourceLimits;
   /** Bind mounts of the generated /etc files and the user's mounts; one at a default mount's destination replaces it. */
@@ -243,8 +250,8 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   };
   if (input.rootfsPropagation) linux.rootfsPropagation = input.rootfsPropagation;
   if (!input.privileged) {
-    linux.maskedPaths = [...MASKED_PATHS];
-    linux.readonlyPaths = [...READONLY_PATHS];
+    linux.maskedPaths = [...(input.maskedPaths ?? MASKED_PATHS)];
+    linux.readonlyPaths = [...(input.readonlyPaths ?? READONLY_PATHS)];
   }
   if (input.seccomp) linux.seccomp = input.seccomp;
   if (input.sysctls && Object.keys(input.sysctls).length) linux.sysctl = { ...input.sysctls };
@@ -258,7 +265,8 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     process,
     root: { path: input.rootfs, readonly: input.readonlyRootfs },
     // Without a UTS namespace of its own the container cannot have a name of its own.
-    ...(shared.uts === 'host' ? {} : { hostname: input.hostname }),
+    ...(shared.uts === 'host' ? {} : { hostname: input.hostname, ...(input.domainname ? { domainname: input.domainname } : {}) }),
+    ...(input.annotations && Object.keys(input.annotations).length ? { annotations: { ...input.annotations } } : {}),
     mounts: [...defaultMounts(input.shmSize, input.privileged, !input.noShm).filter((mount) => !userDestinations.has(mount.destination)), ...input.mounts],
     linux,
   };

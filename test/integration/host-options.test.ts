@@ -149,6 +149,18 @@ describe('run with namespaces, sysctls, devices and the other host options', { s
     assert.equal(daemon.berth(['volume', 'ls', '-q']).stdout, '', 'rm -v of the source removes its anonymous volume');
   });
 
+  test('--dns-search, --dns-option, --domainname and --security-opt systempaths=unconfined', () => {
+    const resolv = run(['--dns', '10.9.9.9', '--dns-search', 'a.test', '--dns-option', 'ndots:2', 'busybox', 'cat', '/etc/resolv.conf']);
+    assert.equal(resolv.stdout, 'nameserver 10.9.9.9\nsearch a.test\noptions ndots:2\n', resolv.stderr);
+    assert.equal(run(['--domainname', 'example.org', 'busybox', 'cat', '/proc/sys/kernel/domainname']).stdout, 'example.org\n');
+    const masked = ['busybox', 'sh', '-c', 'head -c 10 /proc/timer_list | wc -c'];
+    assert.equal(run(masked).stdout.trim(), '0');
+    assert.equal(run(['--security-opt', 'systempaths=unconfined', ...masked]).stdout.trim(), '10');
+    const readOnly = ['busybox', 'sh', '-c', 'grep -E " /proc/sys " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1'];
+    assert.equal(run(readOnly).stdout, 'ro\n');
+    assert.equal(run(['--security-opt', 'systempaths=unconfined', ...readOnly]).stdout, '', 'no read-only /proc/sys mount');
+  });
+
   test('--memory-swappiness on cgroup v1', { skip: !cgroupV1 && 'cgroup v2 has no swappiness' }, () => {
     assert.equal(run(['--memory-swappiness', '10', 'busybox', 'cat', '/sys/fs/cgroup/memory/memory.swappiness']).stdout, '10\n');
     assert.match(run(['--memory-swappiness', '101', 'busybox', 'true']).stderr, /valid memory swappiness range is 0-100/);
@@ -164,6 +176,7 @@ describe('run with namespaces, sysctls, devices and the other host options', { s
       [['-p', '8080:80'], /berth does not publish ports yet/],
       [['--pid', 'bogus'], /invalid PID mode: bogus/],
       [['--userns', 'remap'], /does not support UsernsMode/],
+      [['--log-driver', 'syslog'], /does not support the syslog logging driver/],
     ];
     for (const [flags, message] of cases) {
       const refused = run([...flags, 'busybox', 'true']);

@@ -201,6 +201,16 @@ describe('run flags to the create body', () => {
     assert.throws(() => buildCreateBody(flagsFor(['--health-interval=-1s']), 'busybox', [], {}), /--health-interval cannot be negative/);
   });
 
+  it('maps --dns-search, --dns-option, --domainname, and systempaths=unconfined as docker\'s CLI does', () => {
+    const body = buildCreateBody(flagsFor(['--dns-search', 'a.test', '--dns-option', 'ndots:2', '--domainname', 'example.org', '--security-opt', 'systempaths=unconfined', '--security-opt', 'no-new-privileges']), 'busybox', [], {});
+    assert.deepEqual(body.HostConfig.DnsSearch, ['a.test']);
+    assert.deepEqual(body.HostConfig.DnsOptions, ['ndots:2']);
+    assert.equal(body.Domainname, 'example.org');
+    assert.deepEqual([body.HostConfig.MaskedPaths, body.HostConfig.ReadonlyPaths, body.HostConfig.SecurityOpt], [[], [], ['no-new-privileges']]);
+    assert.equal(buildCreateBody(flagsFor([]), 'busybox', [], {}).HostConfig.MaskedPaths, undefined);
+    assert.throws(() => buildCreateBody(flagsFor(['--security-opt', 'systempaths=confined']), 'busybox', [], {}), /invalid --security-opt: "systempaths=confined"/);
+  });
+
   it('refuses malformed --sysctl and --device values', () => {
     assert.throws(() => buildCreateBody(flagsFor(['--sysctl', 'novalue']), 'busybox', [], {}), /invalid argument "novalue" for "--sysctl" flag/);
     assert.throws(() => buildCreateBody(flagsFor(['--device', '/a:/b:/c']), 'busybox', [], {}), /bad format for path/);

@@ -96,6 +96,13 @@ describe('checkHostOptions', () => {
     assert.deepEqual(config.BlkioWeightDevice, []);
   });
 
+  it('isolation other than default, logging drivers other than json-file and local, and storage options are refused', () => {
+    refused({ Isolation: 'hyperv' }, /Invalid isolation: "hyperv" - linux only supports 'default'/);
+    refused({ LogConfig: { Type: 'syslog', Config: {} } }, /does not support the syslog logging driver yet/);
+    refused({ StorageOpt: { size: '1G' } }, /StorageOpt \(--storage-opt\)/);
+    assert.deepEqual(checkHostOptions(host({ Isolation: 'default', LogConfig: { Type: 'local', Config: {} } }), facts), []);
+  });
+
   it('fields berth does not implement are named in the refusal', () => {
     refused({ CpuRealtimeRuntime: 1000 }, /^berth does not support CpuRealtimeRuntime \(--cpu-rt-runtime\) yet$/);
     refused({ CgroupParent: 'mine' }, /CgroupParent \(--cgroup-parent\)/);

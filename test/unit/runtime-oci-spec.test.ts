@@ -309,6 +309,17 @@ describe('buildSpec: shared namespaces, sysctls and devices', () => {
     assert.equal((spec().linux.resources as Record<string, unknown>).blockIO, undefined);
   });
 
+  it('masked and read-only paths of the client\'s choosing, the domain name and annotations', () => {
+    const s = spec({ maskedPaths: [], readonlyPaths: ['/proc/sys'], domainname: 'example.org', annotations: { 'org.example/a': 'b' } }) as Spec & { domainname?: string; annotations?: Record<string, string> };
+    assert.deepEqual([s.linux.maskedPaths, s.linux.readonlyPaths], [[], ['/proc/sys']]);
+    assert.equal(s.domainname, 'example.org');
+    assert.deepEqual(s.annotations, { 'org.example/a': 'b' });
+    const plain = spec() as Spec & { domainname?: string; annotations?: Record<string, string> };
+    assert.deepEqual(plain.linux.maskedPaths, [...MASKED_PATHS]);
+    assert.equal(plain.domainname, undefined);
+    assert.equal(plain.annotations, undefined);
+  });
+
   it('cpuset mems, swappiness and the block I/O weight', () => {
     const r = spec({ resources: { cpusetMems: '0', swappiness: 10, blkioWeight: 300 } }).linux.resources as Record<string, unknown>;
     assert.deepEqual(r.cpu, { mems: '0' });

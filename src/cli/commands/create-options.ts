@@ -95,6 +95,9 @@ export interface CreateFlags extends ResourceFlags {
   shmSize?: string;
   addHost: string[];
   dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  domainname?: string;
   attach: string[];
   sigProxy?: boolean;
   pull?: string;
@@ -189,6 +192,9 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--shm-size <bytes>', 'Size of /dev/shm')
     .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
     .option('--dns <list>', 'Set custom DNS servers', collect, [])
+    .option('--dns-search <list>', 'Set custom DNS search domains', collect, [])
+    .option('--dns-option <list>', 'Set DNS options', collect, [])
+    .option('--domainname <string>', 'Container NIS domain name')
     .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('-q, --quiet', 'Suppress the pull output')
@@ -362,6 +368,13 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
 
   const networkMode = flags.network ?? flags.net ?? 'default';
 
+  const systemPaths = flags.securityOpt.filter((option) => option.startsWith('systempaths='));
+  for (const option of systemPaths) {
+    if (option !== 'systempaths=unconfined') throw new FlagError(`invalid --security-opt: "${option}"`);
+  }
+  const unconfinedPaths = systemPaths.length > 0;
+  const securityOpts = flags.securityOpt.filter((option) => !option.startsWith('systempaths='));
+
   let entrypoint: string[] | undefined;
   if (flags.entrypoint !== undefined) entrypoint = [flags.entrypoint];
 
@@ -375,8 +388,12 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     AutoRemove: flags.rm ?? false,
     CapAdd: flags.capAdd.length ? flags.capAdd.map(normalizeCapability) : null,
     CapDrop: flags.capDrop.length ? flags.capDrop.map(normalizeCapability) : null,
-    SecurityOpt: readSecurityOpts(flags.securityOpt),
+    SecurityOpt: readSecurityOpts(securityOpts),
+    // As docker's CLI: systempaths=unconfined is no option for the daemon but empty lists of paths to mask and make read-only.
+    ...(unconfinedPaths ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
     Dns: flags.dns,
+    DnsSearch: flags.dnsSearch,
+    DnsOptions: flags.dnsOption,
     ExtraHosts: flags.addHost.length ? flags.addHost.map(parseAddHost) : null,
     Privileged: flags.privileged ?? false,
     ReadonlyRootfs: flags.readOnly ?? false,
@@ -414,7 +431,7 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
 
   const body: CreateBody = {
     Hostname: flags.hostname ?? '',
-    Domainname: '',
+    Domainname: flags.domainname ?? '',
     User: flags.user ?? '',
     AttachStdin: attachStdin,
     AttachStdout: attachStdout,
