@@ -161,6 +161,32 @@ describe('run with namespaces, sysctls, devices and the other host options', { s
     assert.equal(run(['--security-opt', 'systempaths=unconfined', ...readOnly]).stdout, '', 'no read-only /proc/sys mount');
   });
 
+  test('--cidfile gets the id, refuses a file that exists and is removed when the create fails; --label-file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-cidfile-'));
+    try {
+      const cidfile = join(dir, 'cid');
+      const id = daemon.berth(['run', '-d', '--cidfile', cidfile, 'busybox', 'sleep', '100']).stdout.trim();
+      try {
+        assert.equal(readFileSync(cidfile, 'utf8'), id);
+        const again = daemon.berth(['run', '-d', '--cidfile', cidfile, 'busybox', 'true']);
+        assert.equal(again.status, 125);
+        assert.match(again.stderr, /Container ID file found, make sure the other container isn't running or delete/);
+      } finally {
+        daemon.berth(['rm', '-f', id]);
+      }
+      const failed = join(dir, 'failed');
+      assert.equal(daemon.berth(['run', '--rm', '--cidfile', failed, '-w', 'relative', 'busybox', 'true']).status, 125);
+      assert.equal(existsSync(failed), false);
+      const labels = join(dir, 'labels');
+      spawnSync('sh', ['-c', `printf 'a=1\\n# comment\\n\\nb=2\\n' > ${labels}`]);
+      const created = daemon.berth(['create', '--label-file', labels, '-l', 'c=3', 'busybox']).stdout.trim();
+      assert.equal(daemon.berth(['inspect', '-f', '{{json .Config.Labels}}', created]).stdout, '{"a":"1","b":"2","c":"3"}\n');
+      daemon.berth(['rm', created]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--memory-swappiness on cgroup v1', { skip: !cgroupV1 && 'cgroup v2 has no swappiness' }, () => {
     assert.equal(run(['--memory-swappiness', '10', 'busybox', 'cat', '/sys/fs/cgroup/memory/memory.swappiness']).stdout, '10\n');
     assert.match(run(['--memory-swappiness', '101', 'busybox', 'true']).stderr, /valid memory swappiness range is 0-100/);

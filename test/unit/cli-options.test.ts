@@ -211,6 +211,22 @@ describe('run flags to the create body', () => {
     assert.throws(() => buildCreateBody(flagsFor(['--security-opt', 'systempaths=confined']), 'busybox', [], {}), /invalid --security-opt: "systempaths=confined"/);
   });
 
+  it('sends the flags berthd refuses or drops by name, so a docker user gets its message, not an unknown flag', () => {
+    const body = buildCreateBody(flagsFor([
+      '-P', '--link', 'db', '--link', 'cache:c', '--annotation', 'a=b', '--isolation', 'default', '--storage-opt', 'size=1G',
+      '--cgroup-parent', 'p', '--gpus', 'all', '--cpu-rt-period', '1000', '--cpu-rt-runtime', '500', '--volume-driver', 'local',
+    ]), 'busybox', [], {});
+    const hc = body.HostConfig;
+    assert.equal(hc.PublishAllPorts, true);
+    assert.deepEqual(hc.Links, ['db:db', 'cache:c']);
+    assert.deepEqual(hc.Annotations, { a: 'b' });
+    assert.deepEqual(hc.StorageOpt, { size: '1G' });
+    assert.equal(hc.CgroupParent, 'p');
+    assert.deepEqual(hc.DeviceRequests, [{ Driver: '', Count: -1, Capabilities: [['gpu']], Options: {} }]);
+    assert.deepEqual([hc.CpuRealtimePeriod, hc.CpuRealtimeRuntime, hc.VolumeDriver, hc.Isolation], [1000, 500, 'local', 'default']);
+    assert.throws(() => buildCreateBody(flagsFor(['--gpus', 'some']), 'busybox', [], {}), /invalid gpu request: some/);
+  });
+
   it('refuses malformed --sysctl and --device values', () => {
     assert.throws(() => buildCreateBody(flagsFor(['--sysctl', 'novalue']), 'busybox', [], {}), /invalid argument "novalue" for "--sysctl" flag/);
     assert.throws(() => buildCreateBody(flagsFor(['--device', '/a:/b:/c']), 'busybox', [], {}), /bad format for path/);

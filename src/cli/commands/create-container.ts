@@ -9,6 +9,7 @@ import { pullImage } from '../pull.js';
 import { familiarString, parseNormalizedNamed, withDefaultTag, type ImageReference } from '../../common/image-reference.js';
 import { buildCreateBody, createQuery, type CreateBody, type CreateFlags } from './create-options.js';
 import { terminalSize } from '../terminal.js';
+import { fs } from '../node-builtins.js';
 
 /** docker's wording for a run/create failure: "berth: <error>" and a pointer to --help, exit 125. */
 export function runFailure(ctx: CliContext, message: string, status = 125): CliError {
@@ -58,22 +59,47 @@ export async function createContainer(ctx: CliContext, flags: CreateFlags, image
     }
   }
   if (pull === 'always' && ref) await pullNow(ref);
-  const create = () => client.json<{ Id: string; Warnings?: string[] | null }>('POST', '/containers/create', { query: createQuery(flags), body });
-  let created: { Id: string; Warnings?: string[] | null };
+  const cidfile = flags.cidfile;
+  if (cidfile !== undefined) claimCidfile(ctx, cidfile);
   try {
-    created = await create();
+    const id = await createWithPull();
+    if (cidfile !== undefined) fs().writeFileSync(cidfile, id);
+    return id;
   } catch (error) {
-    if (!ref || !isMissingImage(error) || pull !== 'missing') {
-      throw error instanceof DaemonError ? daemonFailure(error.display) : error;
-    }
-    if (!flags.quiet) process.stderr.write(`Unable to find image '${familiarString(ref)}' locally\n`);
-    await pullNow(ref);
+    if (cidfile !== undefined) fs().rmSync(cidfile, { force: true });
+    throw error;
+  }
+
+  async function createWithPull(): Promise<string> {
+    const create = () => client.json<{ Id: string; Warnings?: string[] | null }>('POST', '/containers/create', { query: createQuery(flags), body });
+    let created: { Id: string; Warnings?: string[] | null };
     try {
       created = await create();
-    } catch (retryError) {
-      throw retryError instanceof DaemonError ? daemonFailure(retryError.display) : retryError;
+    } catch (error) {
+      if (!ref || !isMissingImage(error) || pull !== 'missing') {
+        throw error instanceof DaemonError ? daemonFailure(error.display) : error;
+      }
+      if (!flags.quiet) process.stderr.write(`Unable to find image '${familiarString(ref)}' locally\n`);
+      await pullNow(ref);
+      try {
+        created = await create();
+      } catch (retryError) {
+        throw retryError instanceof DaemonError ? daemonFailure(retryError.display) : retryError;
+      }
     }
+    for (const warning of created.Warnings ?? []) process.stderr.write(`WARNING: ${warning}\n`);
+    return created.Id;
   }
-  for (const warning of created.Warnings ?? []) process.stderr.write(`WARNING: ${warning}\n`);
-  return created.Id;
+}
+
+/** docker's --cidfile: the file must not exist yet (another container may own it); it is made before the create. */
+function claimCidfile(ctx: CliContext, path: string): void {
+  try {
+    fs().writeFileSync(path, '', { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw runFailure(ctx, `Container ID file found, make sure the other container isn't running or delete ${path}`);
+    }
+    throw runFailure(ctx, `failed to create the container ID file: ${(error as Error).message}`);
+  }
 }

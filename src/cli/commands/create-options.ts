@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { FlagError, invalidFlagValue } from '../errors.js';
 import { parseRamSize } from '../format/units.js';
+import { fs } from '../node-builtins.js';
 import { absoluteIfRelative, type MountFlag, parseMountFlag } from '../opts/mount.js';
 import {
   normalizeCapability,
@@ -130,6 +131,19 @@ export interface CreateFlags extends ResourceFlags {
   healthStartInterval?: string;
   healthRetries?: string;
   healthcheck?: boolean;
+  cidfile?: string;
+  labelFile: string[];
+  publishAll?: boolean;
+  link: string[];
+  annotation: string[];
+  isolation?: string;
+  storageOpt: string[];
+  cgroupParent?: string;
+  gpus?: string;
+  cpuRtPeriod?: string;
+  cpuRtRuntime?: string;
+  volumeDriver?: string;
+  disableContentTrust?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -225,7 +239,20 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
     .option('--health-start-interval <duration>', 'Time between running the check during the start period (ms|s|m|h) (default 0s)')
     .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
-    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK');
+    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
+    .option('--cidfile <string>', 'Write the container ID to the file')
+    .option('--label-file <list>', 'Read in a line delimited file of labels', collect, [])
+    .option('-P, --publish-all', 'Publish all exposed ports to random ports')
+    .option('--link <list>', 'Add link to another container', collect, [])
+    .option('--annotation <map>', 'Add an annotation to the container (passed through to the OCI runtime)', collect, [])
+    .option('--isolation <string>', 'Container isolation technology')
+    .option('--storage-opt <list>', 'Storage driver options for the container', collect, [])
+    .option('--cgroup-parent <string>', 'Optional parent cgroup for the container')
+    .option('--gpus <gpu-request>', 'GPU devices to add to the container (\'all\' to pass all GPUs)')
+    .option('--cpu-rt-period <int>', 'Limit CPU real-time period in microseconds')
+    .option('--cpu-rt-runtime <int>', 'Limit CPU real-time runtime in microseconds')
+    .option('--volume-driver <string>', 'Optional volume driver for the container')
+    .option('--disable-content-trust', 'Skip image verification (default true)');
 }
 
 /** docker's --sysctl key=value list as the API's map. */
@@ -266,6 +293,44 @@ function healthConfig(flags: CreateFlags): Record<string, unknown> | undefined {
   // As docker's CLI sends it (Go's omitempty): unset durations and retries are left out.
   const set = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== 0));
   return { Test: flags.healthCmd ? ['CMD-SHELL', flags.healthCmd] : [], ...set };
+}
+
+/** key=value flags the API takes as a map (--annotation, --storage-opt). */
+function keyValues(values: string[], flag: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw invalidFlagValue(value, flag, `invalid key=value pair: ${value}`);
+    map[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return map;
+}
+
+/** docker's --link NAME[:ALIAS], sent as NAME:ALIAS. */
+function linkSpec(value: string): string {
+  const [name = '', alias] = value.split(':');
+  if (!name) throw invalidFlagValue(value, '--link', `invalid link: ${value}`);
+  return `${name}:${alias || name}`;
+}
+
+/** docker's --gpus: all, a count, or device=ID[,ID]; berthd refuses GPU requests by name. */
+function gpuRequest(value: string): Record<string, unknown> {
+  const device = /^device=(.+)$/.exec(value);
+  if (device) return { Driver: '', Count: 0, DeviceIDs: device[1]!.split(','), Capabilities: [['gpu']], Options: {} };
+  const count = value === 'all' ? -1 : /^\d+$/.test(value) ? Number(value) : undefined;
+  if (count === undefined) throw invalidFlagValue(value, '--gpus', `invalid gpu request: ${value}`);
+  return { Driver: '', Count: count, Capabilities: [['gpu']], Options: {} };
+}
+
+/** docker's --label-file: a label per line, blank lines and # comments skipped. */
+function readLabelFile(path: string): string[] {
+  let text: string;
+  try {
+    text = fs().readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FlagError(`open ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
+  }
+  return text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
 }
 
 /** DEVICE:AMOUNT of the per-device block I/O flags; docker's CLI wants a path under /dev. */
@@ -415,6 +480,16 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     GroupAdd: flags.groupAdd.length ? flags.groupAdd : undefined,
     OomScoreAdj: optionalInt(flags.oomScoreAdj, '--oom-score-adj'),
     VolumesFrom: flags.volumesFrom.length ? flags.volumesFrom : undefined,
+    PublishAllPorts: flags.publishAll ?? false,
+    Links: flags.link.length ? flags.link.map(linkSpec) : undefined,
+    Annotations: flags.annotation.length ? keyValues(flags.annotation, '--annotation') : undefined,
+    Isolation: flags.isolation ?? '',
+    StorageOpt: flags.storageOpt.length ? keyValues(flags.storageOpt, '--storage-opt') : undefined,
+    CgroupParent: flags.cgroupParent ?? '',
+    DeviceRequests: flags.gpus === undefined ? undefined : [gpuRequest(flags.gpus)],
+    CpuRealtimePeriod: optionalInt(flags.cpuRtPeriod, '--cpu-rt-period'),
+    CpuRealtimeRuntime: optionalInt(flags.cpuRtRuntime, '--cpu-rt-runtime'),
+    VolumeDriver: flags.volumeDriver ?? '',
     DeviceCgroupRules: flags.deviceCgroupRule.length ? flags.deviceCgroupRule : undefined,
     BlkioWeightDevice: flags.blkioWeightDevice.map((value) => {
       const { Path, amount } = deviceAmount(value, '--blkio-weight-device', (text) => (/^\d+$/.test(text) ? Number(text) : undefined));
@@ -446,7 +521,7 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     Volumes: Object.keys(volumes).length ? volumes : undefined,
     WorkingDir: flags.workdir ?? '',
     Entrypoint: entrypoint,
-    Labels: parseLabels(flags.label),
+    Labels: parseLabels([...flags.labelFile.flatMap(readLabelFile), ...flags.label]),
     StopSignal: flags.stopSignal,
     StopTimeout: flags.stopTimeout === undefined ? undefined : parseIntFlag(flags.stopTimeout, '--stop-timeout'),
     Healthcheck: healthcheck,
