@@ -24,9 +24,14 @@ function bindMount(source: string, destination: string, readonly = false): SpecM
   return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readonly ? 'ro' : 'rw'] };
 }
 
-/** The cgroup of a container (cgroupfs driver), under every v1 hierarchy or the v2 root. */
-export function containerCgroupPath(id: string): string {
-  return `/berth/${id}`;
+/**
+ * The cgroup of a container (cgroupfs driver), under every v1 hierarchy or the v2
+ * root: under /berth, or under the parent the user gave with --cgroup-parent (taken
+ * from the root of the hierarchy, as docker's cgroupfs driver takes an absolute one).
+ */
+export function containerCgroupPath(record: Pick<ContainerRecord, 'Id' | 'HostConfig'>): string {
+  const parent = String(record.HostConfig.CgroupParent ?? '').replace(/^\/+|\/+$/g, '');
+  return `/${parent || 'berth'}/${record.Id}`;
 }
 
 /** The environment a container's process starts with, docker's additions included. */
@@ -132,7 +137,7 @@ export async function containerSpec(
     sysctls: (host.Sysctls ?? {}) as Record<string, string>,
     devices,
     deviceRules: ((host.DeviceCgroupRules ?? []) as string[]).map(parseDeviceRule),
-    cgroupsPath: containerCgroupPath(record.Id),
+    cgroupsPath: containerCgroupPath(record),
     resources: {
       memory: host.Memory,
       memorySwap: host.MemorySwap,

@@ -160,7 +160,7 @@ export class ContainerStats implements ContainerStatsApi {
     if (!record.State.Running) return stoppedStats(record);
     const ownNetwork = record.HostConfig.NetworkMode !== 'none' && record.HostConfig.NetworkMode !== 'host';
     const [cgroup, system, networks] = await Promise.all([
-      readCgroupSample(containerCgroupPath(record.Id), this.cgroups.version, this.options.cgroupRoot),
+      readCgroupSample(containerCgroupPath(record), this.cgroups.version, this.options.cgroupRoot),
       readSystemCpu(),
       ownNetwork && record.State.Pid > 0 ? readNetworkStats(record.State.Pid) : undefined,
     ]);

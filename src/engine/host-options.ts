@@ -29,7 +29,6 @@ const UNSUPPORTED: [field: string, flag: string][] = [
   ['CpuRealtimePeriod', '--cpu-rt-period'],
   ['CpuRealtimeRuntime', '--cpu-rt-runtime'],
   ['DeviceRequests', '--gpus'],
-  ['CgroupParent', '--cgroup-parent'],
   ['VolumeDriver', '--volume-driver'],
   ['StorageOpt', '--storage-opt'],
 ];
@@ -108,6 +107,11 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
   const warnings: string[] = [];
   for (const [field, flag] of UNSUPPORTED) {
     if (!isUnset(hostConfig[field])) throw invalidArgument(`berth does not support ${field} (${flag}) yet`);
+  }
+  const cgroupParent = String(hostConfig.CgroupParent ?? '');
+  if (cgroupParent.endsWith('.slice')) throw invalidArgument(`invalid cgroup parent ${cgroupParent}: berthd uses the cgroupfs driver, which takes a path such as /mygroup, not a systemd slice`);
+  if (cgroupParent.split('/').some((part) => part === '..' || part === '.') || !/^[\w./@:-]*$/.test(cgroupParent)) {
+    throw invalidArgument(`invalid cgroup parent ${cgroupParent}: a path of plain names`);
   }
   const isolation = String(hostConfig.Isolation ?? '');
   if (isolation !== '' && isolation !== 'default') throw invalidArgument(`Invalid isolation: "${isolation}" - linux only supports 'default'`);

@@ -40,9 +40,9 @@ describe('the real docker CLI against berthd', { skip: (!isRoot && 'needs root')
     ]);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /\n1000\nno-shm\n1 3\n0 10 4242\nhost-pids\n$/);
-    const refused = daemon.docker(['run', '--rm', '--cgroup-parent', 'mine', 'busybox', 'true']);
+    const refused = daemon.docker(['run', '--rm', '--gpus', 'all', 'busybox', 'true']);
     assert.equal(refused.status, 125);
-    assert.match(refused.stderr, /berth does not support CgroupParent \(--cgroup-parent\) yet/);
+    assert.match(refused.stderr, /berth does not support DeviceRequests \(--gpus\) yet/);
   });
 
   test('run -d, ps, logs, exec, inspect, stop, rm', () => {

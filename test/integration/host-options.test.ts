@@ -187,6 +187,25 @@ describe('run with namespaces, sysctls, devices and the other host options', { s
     }
   });
 
+  test('--cgroup-parent puts the container\'s cgroup under that parent', () => {
+    const parent = `berth-test-parent-${process.pid}`;
+    const where = cgroupV1 ? '/sys/fs/cgroup/pids' : '/sys/fs/cgroup';
+    try {
+      const id = daemon.berth(['run', '-d', '--cgroup-parent', `/${parent}`, '--pids-limit', '33', 'busybox', 'sleep', '100']).stdout.trim();
+      try {
+        assert.equal(readFileSync(`${where}/${parent}/${id}/pids.max`, 'utf8'), '33\n');
+        assert.match(daemon.berth(['stats', '--no-stream', '--format', '{{.PIDs}}', id]).stdout, /^1\n$/);
+      } finally {
+        daemon.berth(['rm', '-f', id]);
+      }
+      assert.equal(existsSync(`${where}/${parent}/${id}`), false, 'the container\'s cgroup goes with it');
+    } finally {
+      for (const hierarchy of cgroupV1 ? readdirSync('/sys/fs/cgroup') : ['']) {
+        spawnSync('rmdir', [join('/sys/fs/cgroup', hierarchy, parent)]);
+      }
+    }
+  });
+
   test('--memory-swappiness on cgroup v1', { skip: !cgroupV1 && 'cgroup v2 has no swappiness' }, () => {
     assert.equal(run(['--memory-swappiness', '10', 'busybox', 'cat', '/sys/fs/cgroup/memory/memory.swappiness']).stdout, '10\n');
     assert.match(run(['--memory-swappiness', '101', 'busybox', 'true']).stderr, /valid memory swappiness range is 0-100/);

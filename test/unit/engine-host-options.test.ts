@@ -105,9 +105,14 @@ describe('checkHostOptions', () => {
 
   it('fields berth does not implement are named in the refusal', () => {
     refused({ CpuRealtimeRuntime: 1000 }, /^berth does not support CpuRealtimeRuntime \(--cpu-rt-runtime\) yet$/);
-    refused({ CgroupParent: 'mine' }, /CgroupParent \(--cgroup-parent\)/);
     refused({ DeviceRequests: [{ Count: -1 }] }, /--gpus/);
     assert.deepEqual(checkHostOptions(host({ VolumesFrom: [], Links: null, CgroupParent: '' }), facts), []);
+  });
+
+  it('a cgroup parent is a path of plain names', () => {
+    assert.deepEqual(checkHostOptions(host({ CgroupParent: '/ci/jobs' }), facts), []);
+    refused({ CgroupParent: '../escape' }, /invalid cgroup parent \.\.\/escape/);
+    refused({ CgroupParent: 'machine.slice' }, /not a systemd slice/);
   });
 });
 
