@@ -14,6 +14,7 @@ import type { CgroupLayout } from '../runtime/cgroup-layout.js';
 import type { HostFacts } from '../runtime/host-facts.js';
 import type { HealthState } from './health-config.js';
 import { resolveDevices, type DeviceMapping } from './host-devices.js';
+import { mountShareableShm, unmountShareableShm } from './shareable-shm.js';
 import { conmonCreate, resizeTerminal } from '../runtime/conmon.js';
 import { logSize, readLogLines } from '../runtime/container-log.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
@@ -126,6 +127,7 @@ export class ContainerService implements ContainerApi {
       await this.markExited(record, { code: 255, error: 'container monitor exited without an exit status' }, false);
     }
     await this.images.unmountRootfs(id).catch(() => {});
+    unmountShareableShm(this.paths.dir(id));
   }
 
   private watchExits(): void {
@@ -348,10 +350,11 @@ export class ContainerService implements ContainerApi {
         ),
       ]);
       await prepareMounts(record.MountPoints ?? [], rootfs, this.volumes);
+      if (record.HostConfig.IpcMode === 'shareable') await mountShareableShm(this.paths.dir(id), record.HostConfig.ShmSize);
       const spec = await containerSpec(record, rootfs, this.paths, this.settings.cgroups, this.settings.seccomp, this.capabilitiesOf(record.HostConfig), (ref, namespace) => {
         const target = this.find(ref);
         if (target.Id === record.Id || !target.State.Running) throw conflict(`cannot join ${namespace} of a non running container: ${target.Id}`);
-        return target.State.Pid;
+        return target;
       });
       const keepCompiledFilter = await runtime.compiledSeccomp?.prepare(spec, id);
       // Regenerated at every start, so it needs no crash safety (no fsync): only the record does.
@@ -386,6 +389,7 @@ export class ContainerService implements ContainerApi {
       if (created) await runtime.kill(id, 'KILL').catch(() => {});
       await runtime.delete(id).catch(() => {});
       await this.images.unmountRootfs(id).catch(() => {});
+      unmountShareableShm(this.paths.dir(id));
       await rm(this.paths.exitFile(id), { force: true });
       const berthError = error instanceof BerthError ? error : new BerthError('internal', (error as Error).message, { cause: error });
       record.State = { ...record.State, Status: record.State.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: berthError.exitCode ?? 128, Error: berthError.message };
@@ -416,6 +420,7 @@ export class ContainerService implements ContainerApi {
         this.runtimeOf(record).delete(id).catch(() => {}),
         this.images.unmountRootfs(id).catch((error) => console.error(`berthd: unmount ${id}:`, error)),
       ]);
+      unmountShareableShm(this.paths.dir(id));
       await this.markExited(record, { code: Number.isNaN(code) ? 255 : code, error: '' }, oomKilled);
       return record.HostConfig.AutoRemove;
     });
@@ -524,6 +529,7 @@ export class ContainerService implements ContainerApi {
       // Exits already deleted it from the runtime; only a leftover costs a runtime call.
       if (await runtime.hasState(record.Id)) await runtime.delete(record.Id).catch(() => {});
       await this.images.releaseRootfs(record.Id);
+      unmountShareableShm(this.paths.dir(record.Id));
       await rm(this.paths.dir(record.Id), { recursive: true, force: true });
       this.records.delete(record.Id);
     });

@@ -8,6 +8,8 @@ import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './container-paths.js';
 import { rootfsPropagation, sortByDepth, specMount } from './container-mounts.js';
 import { resolveInRoot } from './path-in-root.js';
+import { shareableShmPath } from './shareable-shm.js';
+import { invalidArgument } from '../common/errors.js';
 import { currentHardLimits, toRlimits } from './process-limits.js';
 import { parseSecurityOpts } from './security-opts.js';
 import { blockDeviceNumbers, hostDevices, resolveDevices, type DeviceMapping } from './host-devices.js';
@@ -55,18 +57,30 @@ function containerMounts(record: ContainerRecord, paths: ContainerPaths): SpecMo
   return sortByDepth([...etcFiles.filter((mount) => !covered.has(mount.destination)), ...user.map(specMount)]);
 }
 
-/** The pid of the running container a `container:<ref>` mode joins; throws docker's error when there is none. */
-export type JoinTarget = (ref: string, namespace: 'PID') => number;
+/** The running container a `container:<ref>` mode joins; throws docker's error when there is none. */
+export type JoinTarget = (ref: string, namespace: 'PID' | 'IPC') => ContainerRecord;
 
 /** The PID and IPC namespaces of a container, and the /dev/shm that goes with its IPC mode. */
-function sharedNamespaces(host: ContainerRecord['HostConfig'], join: JoinTarget): {
+function sharedNamespaces(record: ContainerRecord, paths: ContainerPaths, join: JoinTarget): {
   pid: NamespaceChoice; ipc: NamespaceChoice; shm?: SpecMount; noShm: boolean;
 } {
+  const host = record.HostConfig;
   const pidMode = String(host.PidMode ?? '');
   const ipcMode = String(host.IpcMode ?? '');
   const pidTarget = joinedContainer(pidMode);
-  const pid: NamespaceChoice = pidMode === 'host' ? 'host' : pidTarget ? { path: `/proc/${join(pidTarget, 'PID')}/ns/pid` } : 'private';
+  const ipcTarget = joinedContainer(ipcMode);
+  const pid: NamespaceChoice = pidMode === 'host' ? 'host' : pidTarget ? { path: `/proc/${join(pidTarget, 'PID').State.Pid}/ns/pid` } : 'private';
   if (ipcMode === 'host') return { pid, ipc: 'host', shm: bindMount('/dev/shm', '/dev/shm'), noShm: false };
+  if (ipcMode === 'shareable') return { pid, ipc: 'private', shm: bindMount(shareableShmPath(paths.dir(record.Id)), '/dev/shm'), noShm: false };
+  if (ipcTarget) {
+    const donor = join(ipcTarget, 'IPC');
+    const donorMode = String(donor.HostConfig.IpcMode ?? '');
+    if (donorMode === 'host') return { pid, ipc: 'host', shm: bindMount('/dev/shm', '/dev/shm'), noShm: false };
+    if (donorMode !== 'shareable') {
+      throw invalidArgument(`container ${donor.Id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+    }
+    return { pid, ipc: { path: `/proc/${donor.State.Pid}/ns/ipc` }, shm: bindMount(shareableShmPath(paths.dir(donor.Id)), '/dev/shm'), noShm: false };
+  }
   return { pid, ipc: 'private', noShm: ipcMode === 'none' };
 }
 
@@ -92,7 +106,7 @@ export async function containerSpec(
   joinTarget: JoinTarget,
 ): Promise<Record<string, unknown>> {
   const host = record.HostConfig;
-  const namespaces = sharedNamespaces(host, joinTarget);
+  const namespaces = sharedNamespaces(record, paths, joinTarget);
   const [user, extraGids, requestedDevices, allDevices, blockIo] = await Promise.all([
     resolveUser(rootfs, record.Config.User),
     resolveGroups(rootfs, (host.GroupAdd ?? []) as string[]),

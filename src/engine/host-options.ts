@@ -122,9 +122,6 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
   const usernsMode = String(hostConfig.UsernsMode ?? '');
   checkMode(pidMode, ['host'], 'PID', true);
   checkMode(ipcMode, ['host', 'private', 'shareable', 'none'], 'IPC', true);
-  // Sharing /dev/shm with another container needs it on the host side, which berth does not do yet;
-  // joining only the System V namespace would share half of what the user asked for.
-  if (joinedContainer(ipcMode)) throw invalidArgument('berth does not support IpcMode container:<name> (--ipc container:) yet');
   checkMode(utsMode, ['host'], 'UTS', false);
   checkMode(cgroupnsMode, ['host', 'private'], 'cgroup namespace', false);
   // Containers share the host's user namespace already; remapping is not implemented.

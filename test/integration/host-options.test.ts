@@ -57,9 +57,31 @@ describe('run with namespaces, sysctls, devices and the other host options', { s
     } finally {
       rmSync(`/dev/shm/${marker}`, { force: true });
     }
-    const joined = run(['--ipc', 'container:anything', 'busybox', 'true']);
-    assert.equal(joined.status, 125);
-    assert.match(joined.stderr, /does not support IpcMode container/);
+  });
+
+  test('--ipc container: joins a shareable container\'s IPC namespace and /dev/shm, which lives while the donor runs', () => {
+    const donor = daemon.berth(['run', '-d', '--ipc', 'shareable', 'busybox', 'sh', '-c', 'echo hello > /dev/shm/msg; exec sleep 100']).stdout.trim();
+    const shm = join(daemon.dataRoot, 'containers', donor, 'shm');
+    try {
+      const namespace = (args: string[]) => daemon.berth(args).stdout.trim();
+      const joined = run(['--ipc', `container:${donor}`, 'busybox', 'sh', '-c', 'cat /dev/shm/msg; readlink /proc/self/ns/ipc']).stdout.split('\n');
+      assert.equal(joined[0], 'hello');
+      assert.equal(joined[1], namespace(['exec', donor, 'readlink', '/proc/self/ns/ipc']));
+      assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${shm} `), 'the donor\'s /dev/shm is a host mount while it runs');
+      daemon.berth(['stop', '-t', '0', donor]);
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${shm} `), 'and unmounted when it stops');
+      const stopped = run(['--ipc', `container:${donor}`, 'busybox', 'true']);
+      assert.equal(stopped.status, 125);
+      assert.match(stopped.stderr, /cannot join IPC of a non running container/);
+    } finally {
+      daemon.berth(['rm', '-f', donor]);
+    }
+    const plain = daemon.berth(['run', '-d', 'busybox', 'sleep', '100']).stdout.trim();
+    try {
+      assert.match(run(['--ipc', `container:${plain}`, 'busybox', 'true']).stderr, /non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/);
+    } finally {
+      daemon.berth(['rm', '-f', plain]);
+    }
   });
 
   test('--sysctl sets namespaced kernel parameters and refuses the others', () => {

@@ -26,12 +26,12 @@ describe('checkHostOptions', () => {
   });
 
   it('namespace modes: docker\'s names and container:<ref>', () => {
+    assert.deepEqual(checkHostOptions(host({ IpcMode: 'container:db' }), facts), []);
     assert.deepEqual(checkHostOptions(host({ PidMode: 'container:web', IpcMode: 'shareable', UTSMode: 'host', CgroupnsMode: 'private', UsernsMode: 'host' }), facts), []);
     refused({ PidMode: 'bogus' }, /^invalid PID mode: bogus$/);
     refused({ PidMode: 'container:' }, /^invalid PID mode: container:$/);
     refused({ UTSMode: 'container:x' }, /^invalid UTS mode: container:x$/);
     refused({ CgroupnsMode: 'shared' }, /^invalid cgroup namespace mode: shared$/);
-    refused({ IpcMode: 'container:db' }, /does not support IpcMode container/);
     refused({ UsernsMode: 'remap' }, /does not support UsernsMode remap/);
     assert.equal(joinedContainer('container:web'), 'web');
     assert.equal(joinedContainer('host'), undefined);
