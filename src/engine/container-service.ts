@@ -781,6 +781,11 @@ export class ContainerService implements ContainerApi {
     await this.save(record).catch(() => {});
   }
 
+  /** What the host offers containers (online CPUs and nodes, cgroup knobs), for the checks of an update. */
+  get hostFacts(): HostFacts {
+    return this.settings.hostFacts;
+  }
+
   all(): ContainerRecord[] {
     return [...this.records.values()];
   }

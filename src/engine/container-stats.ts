@@ -226,7 +226,7 @@ export class ContainerStats implements ContainerStatsApi {
         }
         throw error;
       }
-      warnings = validateResources(next, swapAccounting);
+      warnings = validateResources(next, swapAccounting, this.containers.hostFacts);
       if (record.State.Running) {
         try {
           await runtime.update(record.Id, runtimeUpdateFlags(next, swapAccounting));

@@ -100,6 +100,23 @@ export function checkSysctls(sysctls: Record<string, string>, shared: { network:
 }
 
 /**
+ * The checks of the settings `docker update` can change too (cpusets, block I/O
+ * weight), against what the host has; a weight the kernel cannot apply is
+ * discarded with docker's warning.
+ */
+export function checkUpdatableResources(hostConfig: HostConfig, facts: HostFacts): string[] {
+  if (hostConfig.CpusetCpus) checkCpuset(hostConfig.CpusetCpus, facts.onlineCpus, { invalid: 'cpuset cpus', unavailable: 'CPUs' });
+  const mems = String(hostConfig.CpusetMems ?? '');
+  if (mems) checkCpuset(mems, facts.onlineMems, { invalid: 'cpuset mems', unavailable: 'memory nodes' });
+  const weight = Number(hostConfig.BlkioWeight ?? 0);
+  if (weight <= 0) return [];
+  if (weight < 10 || weight > 1000) throw invalidArgument('Range of blkio weight is from 10 to 1000');
+  if (facts.blkioWeight) return [];
+  hostConfig.BlkioWeight = 0;
+  return ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.'];
+}
+
+/**
  * Validates the settings of hostConfig this module owns, normalising what docker
  * normalises; returns docker's warnings for settings the host cannot apply.
  */
@@ -130,9 +147,7 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
   const sysctls = (hostConfig.Sysctls ?? {}) as Record<string, string>;
   checkSysctls(sysctls, { network: hostConfig.NetworkMode === 'host', ipc: ipcMode === 'host', uts: utsMode === 'host' });
 
-  if (hostConfig.CpusetCpus) checkCpuset(hostConfig.CpusetCpus, facts.onlineCpus, { invalid: 'cpuset cpus', unavailable: 'CPUs' });
-  const mems = String(hostConfig.CpusetMems ?? '');
-  if (mems) checkCpuset(mems, facts.onlineMems, { invalid: 'cpuset mems', unavailable: 'memory nodes' });
+  warnings.push(...checkUpdatableResources(hostConfig, facts));
 
   const oomScoreAdj = Number(hostConfig.OomScoreAdj ?? 0);
   if (!Number.isInteger(oomScoreAdj) || oomScoreAdj < -1000 || oomScoreAdj > 1000) {
@@ -146,14 +161,6 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
     if (!facts.swappiness) {
       warnings.push('Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.');
       hostConfig.MemorySwappiness = null;
-    }
-  }
-  const weight = Number(hostConfig.BlkioWeight ?? 0);
-  if (weight > 0) {
-    if (weight < 10 || weight > 1000) throw invalidArgument('Range of blkio weight is from 10 to 1000');
-    if (!facts.blkioWeight) {
-      warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
-      hostConfig.BlkioWeight = 0;
     }
   }
   const devices = (hostConfig.Devices ?? []) as { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[];

@@ -1,6 +1,8 @@
 import { conflict, invalidArgument } from '../common/errors.js';
 import type { HostConfig } from './container-record.js';
 import { cpuQuotaFromNanoCpus, resolveHostConfig } from './create-config.js';
+import type { HostFacts } from '../runtime/host-facts.js';
+import { checkUpdatableResources } from './host-options.js';
 import type { ContainerUpdateRequest } from './types.js';
 
 /**
@@ -21,8 +23,12 @@ function checkRequest(request: ContainerUpdateRequest): void {
   if (request.PidsLimit !== undefined && request.PidsLimit !== null && !Number.isInteger(request.PidsLimit)) {
     throw invalidArgument('invalid JSON: PidsLimit must be an integer');
   }
-  if (request.CpusetCpus !== undefined && request.CpusetCpus !== null && typeof request.CpusetCpus !== 'string') {
-    throw invalidArgument('invalid JSON: CpusetCpus must be a string');
+  for (const field of ['CpusetCpus', 'CpusetMems'] as const) {
+    const value = request[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') throw invalidArgument(`invalid JSON: ${field} must be a string`);
+  }
+  if (request.BlkioWeight !== undefined && request.BlkioWeight !== null && !Number.isInteger(request.BlkioWeight)) {
+    throw invalidArgument('invalid JSON: BlkioWeight must be an integer');
   }
 }
 
@@ -47,6 +53,8 @@ export function mergeResourceUpdate(current: HostConfig, request: ContainerUpdat
   if (cpuPeriod) next.CpuPeriod = cpuPeriod;
   if (cpuQuota) next.CpuQuota = cpuQuota;
   if (request.CpusetCpus) next.CpusetCpus = request.CpusetCpus;
+  if (request.CpusetMems) next.CpusetMems = request.CpusetMems;
+  if (request.BlkioWeight) next.BlkioWeight = request.BlkioWeight;
   if (request.Memory) {
     if (current.MemorySwap > 0 && request.Memory > current.MemorySwap && !request.MemorySwap) {
       throw conflict('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
@@ -67,7 +75,7 @@ export function mergeResourceUpdate(current: HostConfig, request: ContainerUpdat
 }
 
 /** Validates the resource limits of an updated HostConfig with create's rules; returns create's warnings. */
-export function validateResources(hostConfig: HostConfig, swapAccounting: boolean): string[] {
+export function validateResources(hostConfig: HostConfig, swapAccounting: boolean, facts: HostFacts): string[] {
   const resources: Partial<HostConfig> = {
     Runtime: hostConfig.Runtime,
     Memory: hostConfig.Memory,
@@ -87,7 +95,10 @@ export function validateResources(hostConfig: HostConfig, swapAccounting: boolea
     throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   }
   if (hostConfig.RestartPolicy.MaximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
-  return resolveHostConfig(resources, { defaultRuntime: hostConfig.Runtime, runtimes: [hostConfig.Runtime], swapAccounting }).warnings;
+  return [
+    ...resolveHostConfig(resources, { defaultRuntime: hostConfig.Runtime, runtimes: [hostConfig.Runtime], swapAccounting }).warnings,
+    ...checkUpdatableResources(hostConfig, facts),
+  ];
 }
 
 /**
@@ -110,6 +121,8 @@ export function runtimeUpdateFlags(hostConfig: HostConfig, swapAccounting: boole
   if (period > 0) add('cpu-period', period);
   if (quota !== 0) add('cpu-quota', quota);
   if (hostConfig.CpusetCpus) add('cpuset-cpus', hostConfig.CpusetCpus);
+  if (hostConfig.CpusetMems) add('cpuset-mems', String(hostConfig.CpusetMems));
+  if (typeof hostConfig.BlkioWeight === 'number' && hostConfig.BlkioWeight > 0) add('blkio-weight', hostConfig.BlkioWeight);
   if (hostConfig.PidsLimit !== null && hostConfig.PidsLimit !== undefined) add('pids-limit', hostConfig.PidsLimit > 0 ? hostConfig.PidsLimit : -1);
   return flags;
 }

@@ -134,6 +134,8 @@ export interface ContainerUpdateRequest {
   CpuQuota?: number;
   CpuPeriod?: number;
   CpusetCpus?: string;
+  CpusetMems?: string;
+  BlkioWeight?: number;
   PidsLimit?: number | null;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
 }

@@ -142,6 +142,10 @@ for (const runtime of ['crun', 'runc']) describe(`stats and update with ${runtim
     assert.equal(cpus.status, 0, cpus.stderr);
     assert.equal(daemon.berth(['exec', 'burn', 'cat', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us']).stdout, '50000\n');
     assert.equal(daemon.berth(['inspect', '-f', '{{.HostConfig.NanoCpus}}', 'burn']).stdout, '500000000\n');
+    const mems = daemon.berth(['update', '--cpuset-mems', '0', 'burn']);
+    assert.equal(mems.status, 0, mems.stderr);
+    assert.equal(daemon.berth(['exec', 'burn', 'sh', '-c', 'cat /sys/fs/cgroup/cpuset/cpuset.mems 2>/dev/null || cat /sys/fs/cgroup/cpuset.mems']).stdout, '0\n');
+    assert.equal(daemon.berth(['inspect', '-f', '{{.HostConfig.CpusetMems}}', 'burn']).stdout, '0\n');
     const events = daemon.berth(['events', '--since', '0', '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=update']);
     assert.match(events.stdout, new RegExp(`container update ${burnId}`));
   });
@@ -171,6 +175,8 @@ for (const runtime of ['crun', 'runc']) describe(`stats and update with ${runtim
       [['-m', '300m'], new RegExp(`^Error response from daemon: Cannot update container ${burnId}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time$`)],
       [['--cpu-quota', '20000'], new RegExp(`^Error response from daemon: Cannot update container ${burnId}: Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set$`)],
       [['--memory-reservation', '200m'], /^Error response from daemon: Minimum memory limit can not be less than memory reservation limit, see usage$/],
+      [['--cpuset-mems', '4096'], /^Error response from daemon: Requested memory nodes are not available - requested 4096, available: /],
+      [['--blkio-weight', '5'], /^Error response from daemon: Range of blkio weight is from 10 to 1000$/],
     ];
     for (const [flags, message] of cases) {
       const update = daemon.berth(['update', ...flags, 'burn']);

@@ -73,11 +73,25 @@ describe('update of resources', () => {
     assert.throws(() => mergeResourceUpdate(base, { Memory: 1.5 }), /Memory must be an integer/);
   });
 
+  const facts = { onlineCpus: '0-1', onlineMems: '0', swappiness: true, blkioWeight: true, blkioThrottle: true };
+
   it('validates with create\'s rules', () => {
-    assert.throws(() => validateResources({ ...base, Memory: 1024, MemorySwap: 0 }, true), /Minimum memory limit allowed is 6MB/);
-    assert.throws(() => validateResources({ ...base, MemoryReservation: 2 ** 30 }, true), /can not be less than memory reservation/);
-    assert.throws(() => validateResources({ ...base, RestartPolicy: { Name: 'sometimes', MaximumRetryCount: 0 } }, true), /unknown policy 'sometimes'/);
-    assert.deepEqual(validateResources(base, true), []);
+    assert.throws(() => validateResources({ ...base, Memory: 1024, MemorySwap: 0 }, true, facts), /Minimum memory limit allowed is 6MB/);
+    assert.throws(() => validateResources({ ...base, MemoryReservation: 2 ** 30 }, true, facts), /can not be less than memory reservation/);
+    assert.throws(() => validateResources({ ...base, RestartPolicy: { Name: 'sometimes', MaximumRetryCount: 0 } }, true, facts), /unknown policy 'sometimes'/);
+    assert.deepEqual(validateResources(base, true, facts), []);
+  });
+
+  it('updates cpuset mems and the block I/O weight, checked against the host', () => {
+    const next = mergeResourceUpdate(base, { CpusetMems: '0', BlkioWeight: 300 });
+    assert.deepEqual([next.CpusetMems, next.BlkioWeight], ['0', 300]);
+    assert.throws(() => validateResources({ ...next, CpusetMems: '3' }, true, facts), /Requested memory nodes are not available - requested 3, available: 0/);
+    assert.throws(() => validateResources({ ...next, BlkioWeight: 5 }, true, facts), /Range of blkio weight is from 10 to 1000/);
+    const discarded = { ...next };
+    assert.deepEqual(validateResources(discarded, true, { ...facts, blkioWeight: false }), ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.']);
+    assert.equal(discarded.BlkioWeight, 0);
+    assert.deepEqual(runtimeUpdateFlags({ ...next, Memory: 0, MemorySwap: 0 }, true), ['--cpuset-mems=0', '--blkio-weight=300']);
+    assert.throws(() => mergeResourceUpdate(base, { BlkioWeight: 1.5 }), /BlkioWeight must be an integer/);
   });
 
   it('gives the runtime every limit set, --cpus as quota and period, unlimited pids as -1', () => {

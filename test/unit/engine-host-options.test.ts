@@ -55,8 +55,8 @@ describe('checkHostOptions', () => {
     const config = host({ MemorySwappiness: 10, BlkioWeight: 300 });
     const warnings = checkHostOptions(config, { ...facts, swappiness: false, blkioWeight: false });
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0]!, /Memory swappiness discarded/);
-    assert.match(warnings[1]!, /Weight discarded/);
+    assert.ok(warnings.some((warning) => /Memory swappiness discarded/.test(warning)));
+    assert.ok(warnings.some((warning) => /Weight discarded/.test(warning)));
     assert.equal(config.MemorySwappiness, null);
     assert.equal(config.BlkioWeight, 0);
   });
