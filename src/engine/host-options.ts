@@ -99,6 +99,26 @@ export function checkSysctls(sysctls: Record<string, string>, shared: { network:
   }
 }
 
+/** The json-file options berth reads a log with either way; the others change how it is kept. */
+const HARMLESS_LOG_OPTIONS = new Set(['labels', 'labels-regex', 'env', 'env-regex', 'tag', 'mode', 'max-buffer-size']);
+
+/**
+ * The logging driver: berthd keeps every container's output in one log file that
+ * reads back as json-file's does. `none` (often set in compose files to spare the
+ * disk) and rotation options are taken with a warning that says what happens
+ * instead, since refusing them would stop those projects; drivers that send logs
+ * elsewhere (syslog, journald, fluentd, ...) are refused.
+ */
+export function checkLogConfig(config: HostConfig['LogConfig'] | undefined): string[] {
+  const driver = config?.Type ?? '';
+  if (driver === 'none') return ['The none logging driver is not implemented: berth keeps the container\'s output in its log file'];
+  if (!['', 'json-file', 'local'].includes(driver)) {
+    throw invalidArgument(`berth does not support the ${driver} logging driver yet: logs are kept as json-file's (json-file, local)`);
+  }
+  const ignored = Object.keys(config?.Config ?? {}).filter((option) => !HARMLESS_LOG_OPTIONS.has(option)).sort();
+  return ignored.length ? [`Log options ${ignored.join(', ')} are not applied yet: berth keeps the whole log, without rotation`] : [];
+}
+
 /**
  * The checks of the settings `docker update` can change too (cpusets, block I/O
  * weight), against what the host has; a weight the kernel cannot apply is
@@ -200,10 +220,7 @@ export function checkHostOptions(hostConfig: HostConfig, facts: HostFacts): stri
     warnings.push('Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.');
     hostConfig.BlkioWeightDevice = [];
   }
-  const logDriver = hostConfig.LogConfig?.Type ?? '';
-  if (!['', 'json-file', 'local'].includes(logDriver)) {
-    throw invalidArgument(`berth does not support the ${logDriver} logging driver yet: logs are kept as json-file's (json-file, local)`);
-  }
+  warnings.push(...checkLogConfig(hostConfig.LogConfig));
   const portBindings = (hostConfig.PortBindings ?? {}) as Record<string, unknown>;
   if (Object.keys(portBindings).length || hostConfig.PublishAllPorts) {
     if (hostConfig.NetworkMode === 'host') {

@@ -99,6 +99,8 @@ describe('checkHostOptions', () => {
   it('isolation other than default, logging drivers other than json-file and local, and storage options are refused', () => {
     refused({ Isolation: 'hyperv' }, /Invalid isolation: "hyperv" - linux only supports 'default'/);
     refused({ LogConfig: { Type: 'syslog', Config: {} } }, /does not support the syslog logging driver yet/);
+    assert.deepEqual(checkHostOptions(host({ LogConfig: { Type: 'none', Config: {} } }), facts), ['The none logging driver is not implemented: berth keeps the container\'s output in its log file']);
+    assert.deepEqual(checkHostOptions(host({ LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3', tag: 'x' } } }), facts), ['Log options max-file, max-size are not applied yet: berth keeps the whole log, without rotation']);
     refused({ StorageOpt: { size: '1G' } }, /StorageOpt \(--storage-opt\)/);
     assert.deepEqual(checkHostOptions(host({ Isolation: 'default', LogConfig: { Type: 'local', Config: {} } }), facts), []);
   });
