@@ -70,12 +70,13 @@ function sharedNamespaces(record: ContainerRecord, paths: ContainerPaths, join: 
   const pidTarget = joinedContainer(pidMode);
   const ipcTarget = joinedContainer(ipcMode);
   const pid: NamespaceChoice = pidMode === 'host' ? 'host' : pidTarget ? { path: `/proc/${join(pidTarget, 'PID').State.Pid}/ns/pid` } : 'private';
-  if (ipcMode === 'host') return { pid, ipc: 'host', shm: bindMount('/dev/shm', '/dev/shm'), noShm: false };
+  const hostIpc = { pid, ipc: 'host' as const, shm: bindMount('/dev/shm', '/dev/shm'), noShm: false };
+  if (ipcMode === 'host') return hostIpc;
   if (ipcMode === 'shareable') return { pid, ipc: 'private', shm: bindMount(shareableShmPath(paths.dir(record.Id)), '/dev/shm'), noShm: false };
   if (ipcTarget) {
     const donor = join(ipcTarget, 'IPC');
     const donorMode = String(donor.HostConfig.IpcMode ?? '');
-    if (donorMode === 'host') return { pid, ipc: 'host', shm: bindMount('/dev/shm', '/dev/shm'), noShm: false };
+    if (donorMode === 'host') return hostIpc;
     if (donorMode !== 'shareable') {
       throw invalidArgument(`container ${donor.Id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
     }

@@ -4,7 +4,7 @@ import type { ExecutionConfig } from '../image/image-config.js';
 import type { HostFacts } from '../runtime/host-facts.js';
 import type { ContainerConfig, HostConfig } from './container-record.js';
 import { checkHealthcheck, mergeHealthcheck } from './health-config.js';
-import { checkHostOptions } from './host-options.js';
+import { checkHostOptions, parseCpuList } from './host-options.js';
 import type { CreateContainerRequest } from './types.js';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -149,7 +149,7 @@ export function resolveHostConfig(
   if (hostConfig.NanoCpus < 0 || hostConfig.NanoCpus > cpuCount * 1e9) {
     throw invalidArgument(`Range of CPUs is from 0.01 to ${cpuCount}.00, as there are only ${cpuCount} CPUs available`);
   }
-  if (hostConfig.CpusetCpus && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(hostConfig.CpusetCpus)) {
+  if (hostConfig.CpusetCpus && !parseCpuList(hostConfig.CpusetCpus)) {
     throw invalidArgument(`Invalid value ${hostConfig.CpusetCpus} for cpuset cpus`);
   }
   if (options.hostFacts) warnings.push(...checkHostOptions(hostConfig, options.hostFacts));

@@ -7,8 +7,8 @@ import type { HealthConfig } from '../image/image-config.js';
  * nanoseconds, as the API carries them.
  */
 
-const MS = 1_000_000;
-const SECOND = 1000 * MS;
+export const NS_PER_MS = 1_000_000;
+const SECOND = 1000 * NS_PER_MS;
 
 export const HEALTH_DEFAULTS = { interval: 30 * SECOND, timeout: 30 * SECOND, startPeriod: 0, startInterval: 5 * SECOND, retries: 3 };
 
@@ -35,7 +35,7 @@ export function checkHealthcheck(config: HealthConfig | undefined): void {
   if (!config) return;
   for (const field of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
     const value = config[field] ?? 0;
-    if (value !== 0 && value < MS) throw invalidArgument(`${field} in Healthcheck cannot be less than 1ms`);
+    if (value !== 0 && value < NS_PER_MS) throw invalidArgument(`${field} in Healthcheck cannot be less than 1ms`);
   }
   if ((config.Retries ?? 0) < 0) throw invalidArgument('Retries in Healthcheck cannot be negative');
   const kind = config.Test?.[0];
@@ -95,7 +95,7 @@ export interface HealthState {
 export function applyProbeResult(health: HealthState, result: HealthLogEntry, probe: HealthProbe, startedAt: string): HealthState {
   const log = [...health.Log, result].slice(-MAX_HEALTH_LOG_ENTRIES);
   if (result.ExitCode === 0) return { Status: 'healthy', FailingStreak: 0, Log: log };
-  const sinceStart = (Date.parse(result.Start) - Date.parse(startedAt)) * MS;
+  const sinceStart = (Date.parse(result.Start) - Date.parse(startedAt)) * NS_PER_MS;
   if (health.Status === 'starting' && sinceStart < probe.startPeriod) return { ...health, Log: log };
   const failingStreak = health.FailingStreak + 1;
   return { Status: failingStreak >= probe.retries ? 'unhealthy' : health.Status, FailingStreak: failingStreak, Log: log };

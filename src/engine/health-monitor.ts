@@ -2,9 +2,7 @@ import type { ContainerRecord } from './container-record.js';
 import type { ContainerService } from './container-service.js';
 import type { EventBus } from './events.js';
 import type { ExecService } from './exec-service.js';
-import { applyProbeResult, healthProbe, MAX_PROBE_OUTPUT, type HealthProbe, type HealthState } from './health-config.js';
-
-const NS_PER_MS = 1_000_000;
+import { applyProbeResult, healthProbe, MAX_PROBE_OUTPUT, NS_PER_MS, type HealthProbe, type HealthState } from './health-config.js';
 
 /** Go's rendering of a duration, as dockerd's timeout message shows it ("30s", "1m30s", "500ms"). */
 export function goDuration(ns: number): string {

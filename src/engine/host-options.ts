@@ -36,7 +36,7 @@ const UNSUPPORTED: [field: string, flag: string][] = [
 /** Parses the kernel's CPU list form ("0-3,8") into the set of numbers it names; undefined when malformed. */
 export function parseCpuList(list: string): Set<number> | undefined {
   const result = new Set<number>();
-  for (const part of list.trim().split(',')) {
+  for (const part of list.split(',')) {
     const match = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!match) return undefined;
     const first = Number(match[1]);

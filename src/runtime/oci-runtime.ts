@@ -106,8 +106,10 @@ export class OciRuntime {
     return JSON.parse(out) as number[];
   }
 
-  /** What runs `exec` of a process described by a process.json file, for a caller that wires its stdio. */
-  /** `exec` of a process file; with a pid file, the runtime writes the process's pid there (so it can be killed). */
+  /**
+   * What runs `exec` of a process described by a process.json file, for a caller that wires its
+   * stdio; with a pid file, the runtime writes the process's pid there (so it can be killed).
+   */
   execInvocation(id: string, processFile: string, pidFile?: string): Promise<{ file: string; argv: string[] }> {
     return this.invocation(['exec', '--process', processFile, ...(pidFile ? ['--pid-file', pidFile] : []), id]);
   }
