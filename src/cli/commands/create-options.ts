@@ -5,21 +5,22 @@
 import type { Command } from 'commander';
 import { FlagError, invalidFlagValue } from '../errors.js';
 import { parseRamSize } from '../format/units.js';
-import { fs } from '../node-builtins.js';
 import { absoluteIfRelative, type MountFlag, parseMountFlag } from '../opts/mount.js';
 import {
+  keyValueMap,
   normalizeCapability,
   parseAddHost,
   parseExpose,
+  parseGoDuration,
   parseIntFlag,
   parseLabels,
-  parseGoDuration,
   parseNanoCpus,
   parsePublish,
   parseRestart,
   parseSizeFlag,
   parseUlimit,
   readEnvFile,
+  readLabelFile,
   resolveEnvEntry,
   type PortBinding,
 } from '../opts/parse.js';
@@ -255,18 +256,6 @@ export function addCreateOptions(cmd: Command, withRunFlags: boolean): Command {
     .option('--disable-content-trust', 'Skip image verification (default true)');
 }
 
-/** docker's --sysctl key=value list as the API's map. */
-function parseSysctls(values: string[]): Record<string, string> | undefined {
-  if (!values.length) return undefined;
-  const sysctls: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    if (eq <= 0) throw invalidFlagValue(value, '--sysctl', `sysctl '${value}' is not allowed`);
-    sysctls[value.slice(0, eq)] = value.slice(eq + 1);
-  }
-  return sysctls;
-}
-
 /** docker's Healthcheck from the --health-* flags: undefined when none is given, NONE for --no-healthcheck. */
 function healthConfig(flags: CreateFlags): Record<string, unknown> | undefined {
   const duration = (value: string | undefined, flag: string): number => {
@@ -295,15 +284,10 @@ function healthConfig(flags: CreateFlags): Record<string, unknown> | undefined {
   return { Test: flags.healthCmd ? ['CMD-SHELL', flags.healthCmd] : [], ...set };
 }
 
-/** key=value flags the API takes as a map (--annotation, --storage-opt). */
-function keyValues(values: string[], flag: string): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    if (eq <= 0) throw invalidFlagValue(value, flag, `invalid key=value pair: ${value}`);
-    map[value.slice(0, eq)] = value.slice(eq + 1);
-  }
-  return map;
+/** key=value flags the API takes as a map (--annotation, --storage-opt), undefined when none is given. */
+function keyValues(values: string[], flag: string): Record<string, string> | undefined {
+  if (!values.length) return undefined;
+  return keyValueMap(values, (value) => invalidFlagValue(value, flag, `invalid key=value pair: ${value}`));
 }
 
 /** docker's --link NAME[:ALIAS], sent as NAME:ALIAS. */
@@ -320,17 +304,6 @@ function gpuRequest(value: string): Record<string, unknown> {
   const count = value === 'all' ? -1 : /^\d+$/.test(value) ? Number(value) : undefined;
   if (count === undefined) throw invalidFlagValue(value, '--gpus', `invalid gpu request: ${value}`);
   return { Driver: '', Count: count, Capabilities: [['gpu']], Options: {} };
-}
-
-/** docker's --label-file: a label per line, blank lines and # comments skipped. */
-function readLabelFile(path: string): string[] {
-  let text: string;
-  try {
-    text = fs().readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FlagError(`open ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
-  }
-  return text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
 }
 
 /** DEVICE:AMOUNT of the per-device block I/O flags; docker's CLI wants a path under /dev. */
@@ -350,7 +323,7 @@ const bytesPerSecond = (text: string): number | undefined => {
     return undefined;
   }
 };
-const perSecond = (text: string): number | undefined => (/^\d+$/.test(text) ? Number(text) : undefined);
+const wholeNumber = (text: string): number | undefined => (/^\d+$/.test(text) ? Number(text) : undefined);
 
 function deviceRate(value: string, flag: string, parse: (text: string) => number | undefined): { Path: string; Rate: number } {
   const { Path, amount } = deviceAmount(value, flag, parse);
@@ -424,12 +397,7 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
   const restart = parseRestart(flags.restart ?? 'no');
   if (flags.rm && restart.Name !== 'no') throw new FlagError('Conflicting options: --restart and --rm');
 
-  const logConfig: Record<string, string> = {};
-  for (const opt of flags.logOpt) {
-    const eq = opt.indexOf('=');
-    if (eq <= 0) throw new FlagError(`invalid key/value pair format in logging opts: ${opt}`);
-    logConfig[opt.slice(0, eq)] = opt.slice(eq + 1);
-  }
+  const logConfig = keyValueMap(flags.logOpt, (opt) => new FlagError(`invalid key/value pair format in logging opts: ${opt}`));
 
   const networkMode = flags.network ?? flags.net ?? 'default';
 
@@ -475,16 +443,16 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     UTSMode: flags.uts ?? '',
     CgroupnsMode: flags.cgroupns ?? '',
     UsernsMode: flags.userns ?? '',
-    Sysctls: parseSysctls(flags.sysctl),
+    Sysctls: flags.sysctl.length ? keyValueMap(flags.sysctl, (value) => invalidFlagValue(value, '--sysctl', `sysctl '${value}' is not allowed`)) : undefined,
     Devices: flags.device.map(parseDevice),
     GroupAdd: flags.groupAdd.length ? flags.groupAdd : undefined,
     OomScoreAdj: optionalInt(flags.oomScoreAdj, '--oom-score-adj'),
     VolumesFrom: flags.volumesFrom.length ? flags.volumesFrom : undefined,
     PublishAllPorts: flags.publishAll ?? false,
     Links: flags.link.length ? flags.link.map(linkSpec) : undefined,
-    Annotations: flags.annotation.length ? keyValues(flags.annotation, '--annotation') : undefined,
+    Annotations: keyValues(flags.annotation, '--annotation'),
     Isolation: flags.isolation ?? '',
-    StorageOpt: flags.storageOpt.length ? keyValues(flags.storageOpt, '--storage-opt') : undefined,
+    StorageOpt: keyValues(flags.storageOpt, '--storage-opt'),
     CgroupParent: flags.cgroupParent ?? '',
     DeviceRequests: flags.gpus === undefined ? undefined : [gpuRequest(flags.gpus)],
     CpuRealtimePeriod: optionalInt(flags.cpuRtPeriod, '--cpu-rt-period'),
@@ -492,13 +460,13 @@ export function buildCreateBody(flags: CreateFlags, image: string, cmd: string[]
     VolumeDriver: flags.volumeDriver ?? '',
     DeviceCgroupRules: flags.deviceCgroupRule.length ? flags.deviceCgroupRule : undefined,
     BlkioWeightDevice: flags.blkioWeightDevice.map((value) => {
-      const { Path, amount } = deviceAmount(value, '--blkio-weight-device', (text) => (/^\d+$/.test(text) ? Number(text) : undefined));
+      const { Path, amount } = deviceAmount(value, '--blkio-weight-device', wholeNumber);
       return { Path, Weight: amount };
     }),
     BlkioDeviceReadBps: flags.deviceReadBps.map((value) => deviceRate(value, '--device-read-bps', bytesPerSecond)),
     BlkioDeviceWriteBps: flags.deviceWriteBps.map((value) => deviceRate(value, '--device-write-bps', bytesPerSecond)),
-    BlkioDeviceReadIOps: flags.deviceReadIops.map((value) => deviceRate(value, '--device-read-iops', perSecond)),
-    BlkioDeviceWriteIOps: flags.deviceWriteIops.map((value) => deviceRate(value, '--device-write-iops', perSecond)),
+    BlkioDeviceReadIOps: flags.deviceReadIops.map((value) => deviceRate(value, '--device-read-iops', wholeNumber)),
+    BlkioDeviceWriteIOps: flags.deviceWriteIops.map((value) => deviceRate(value, '--device-write-iops', wholeNumber)),
   };
   if (flags.memorySwappiness !== undefined) hostConfig.MemorySwappiness = parseIntFlag(flags.memorySwappiness, '--memory-swappiness');
 

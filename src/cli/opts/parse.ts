@@ -65,14 +65,33 @@ export function parseEnvFileContent(content: string, env: NodeJS.ProcessEnv): st
 }
 
 export function readEnvFile(path: string, env: NodeJS.ProcessEnv): string[] {
-  let content: string;
+  return parseEnvFileContent(readFlagFile(path), env);
+}
+
+/** docker's --label-file: a label per line, blank lines and # comments skipped. */
+export function readLabelFile(path: string): string[] {
+  return readFlagFile(path).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+}
+
+/** A file a flag names, or docker's error for it. */
+function readFlagFile(path: string): string {
   try {
-    content = fs().readFileSync(path, 'utf8');
+    return fs().readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new FlagError(`open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
   }
-  return parseEnvFileContent(content, env);
+}
+
+/** key=value flag values as the API's map; a value without a key is `refused`'s error. */
+export function keyValueMap(values: string[], refused: (value: string) => Error): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw refused(value);
+    map[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return map;
 }
 
 /** -l key=value or -l key (empty value). */
