@@ -89,7 +89,7 @@ export class TestDaemon {
 
   ping(): Promise<boolean> {
     return new Promise((resolvePing) => {
-      const req = request({ socketPath: this.socket, path: '/_ping' }, (res) => {
+      const req = request({ socketPath: this.socket, path: '/_ping', agent: false }, (res) => {
         res.resume();
         resolvePing(res.statusCode === 200);
       });
@@ -101,7 +101,9 @@ export class TestDaemon {
   /** One Engine API request to this daemon; the whole answer body is read. */
   api(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<{ status: number; body: Buffer; headers: Record<string, string | string[] | undefined> }> {
     return new Promise((resolveAnswer, reject) => {
-      const req = request({ socketPath: this.socket, method, path, headers: options.headers ?? {} }, (res) => {
+      // A connection of its own: one kept alive from an earlier test can reach berthd's idle timeout
+      // (5 s) just as it is reused, and the request then fails with EPIPE.
+      const req = request({ socketPath: this.socket, method, path, headers: options.headers ?? {}, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
